@@ -1,0 +1,3 @@
+from .iteration_seed_hook import IterationSeedHook
+
+__all__ = ['IterationSeedHook']

@@ -1,0 +1,3 @@
+from .bf16_autocast import BF16AutocastOptimWrapper
+
+__all__ = ['BF16AutocastOptimWrapper']
