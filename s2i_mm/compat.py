@@ -19,10 +19,12 @@ link, and tested in ``tests/test_compat.py`` by a test that fails without it.
    ``device_ids``. Without CUDA we initialise with gloo and drop the device
    ids; with CUDA nothing changes.
 4. ``AmpOptimWrapper`` asserts a GPU: on CPU it now stops with one clear
-   sentence; ``--amp`` on CPU uses :class:`~s2i_mm.engine.BF16AutocastOptimWrapper`
-   instead (bf16 autocast). mmaction2's ``PoseCompact``/``PoseCompactTwoStage``
-   use ``np.Inf``, removed in numpy 2 (https://numpy.org/devdocs/numpy_2_0_migration_guide.html);
-   we restore the alias ``np.Inf = np.inf``.
+   sentence; ``--amp`` on CPU uses
+   :class:`~s2i_mm.engine.BF16AutocastOptimWrapper` instead (bf16
+   autocast). mmaction2's ``PoseCompact``/``PoseCompactTwoStage`` use
+   ``np.Inf``, removed in numpy 2
+   (https://numpy.org/devdocs/numpy_2_0_migration_guide.html); we restore
+   the alias ``np.Inf = np.inf``.
 """
 import contextlib
 import functools
@@ -102,7 +104,10 @@ def _numpy_checkpoint_globals() -> list:
 def _mmengine_checkpoint_globals() -> list:
     from mmengine.config import ConfigDict
     from mmengine.logging import HistoryBuffer
-    return [HistoryBuffer, ConfigDict]
+    # HistoryBuffer pickles its statistics methods as
+    # getattr(HistoryBuffer, 'mean'); torch's weights-only unpickler still
+    # refuses to *call* whatever getattr returns unless it is allowlisted.
+    return [HistoryBuffer, ConfigDict, getattr]
 
 
 #: Types an mmengine checkpoint may hold besides tensors and builtins:
@@ -215,8 +220,12 @@ def _fix_cpu_launchers() -> None:
 # 4. AMP without a GPU, and numpy 2's removed np.Inf
 # --------------------------------------------------------------------------
 def _fix_amp_on_cpu() -> None:
-    from mmengine.device import (is_cuda_available, is_mlu_available,
-                                 is_musa_available, is_npu_available)
+    from mmengine.device import (
+        is_cuda_available,
+        is_mlu_available,
+        is_musa_available,
+        is_npu_available,
+    )
     from mmengine.optim import AmpOptimWrapper
     init = AmpOptimWrapper.__init__
     if getattr(init, '_s2i_mm_cpu_capable', False):

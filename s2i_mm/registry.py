@@ -31,16 +31,18 @@ from mmpretrain.registry import LOOPS as MMPRETRAIN_LOOPS
 from mmpretrain.registry import METRICS as MMPRETRAIN_METRICS
 from mmpretrain.registry import MODEL_WRAPPERS as MMPRETRAIN_MODEL_WRAPPERS
 from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
-from mmpretrain.registry import \
-    OPTIM_WRAPPER_CONSTRUCTORS as MMPRETRAIN_OPTIM_WRAPPER_CONSTRUCTORS
+from mmpretrain.registry import (
+    OPTIM_WRAPPER_CONSTRUCTORS as MMPRETRAIN_OPTIM_WRAPPER_CONSTRUCTORS,
+)
 from mmpretrain.registry import OPTIM_WRAPPERS as MMPRETRAIN_OPTIM_WRAPPERS
 from mmpretrain.registry import OPTIMIZERS as MMPRETRAIN_OPTIMIZERS
 from mmpretrain.registry import PARAM_SCHEDULERS as MMPRETRAIN_PARAM_SCHEDULERS
 from mmpretrain.registry import RUNNERS as MMPRETRAIN_RUNNERS
 from mmpretrain.registry import VISBACKENDS as MMPRETRAIN_VISBACKENDS
 from mmpretrain.registry import VISUALIZERS as MMPRETRAIN_VISUALIZERS
-from mmpretrain.registry import \
-    WEIGHT_INITIALIZERS as MMPRETRAIN_WEIGHT_INITIALIZERS
+from mmpretrain.registry import (
+    WEIGHT_INITIALIZERS as MMPRETRAIN_WEIGHT_INITIALIZERS,
+)
 
 __all__ = [
     'RUNNERS', 'LOOPS', 'HOOKS', 'LOG_PROCESSORS', 'OPTIMIZERS',
@@ -59,7 +61,8 @@ TRANSFORMS = Registry(
     'transform', parent=MMACTION_TRANSFORMS, locations=['s2i_mm.datasets'])
 
 # model / engine side: children of mmpretrain
-MODELS = Registry('model', parent=MMPRETRAIN_MODELS, locations=['s2i_mm.models'])
+MODELS = Registry(
+    'model', parent=MMPRETRAIN_MODELS, locations=['s2i_mm.models'])
 MODEL_WRAPPERS = Registry(
     'model_wrapper', parent=MMPRETRAIN_MODEL_WRAPPERS, locations=_ENGINE)
 WEIGHT_INITIALIZERS = Registry(
@@ -95,5 +98,6 @@ VISBACKENDS = Registry(
     'vis_backend', parent=MMPRETRAIN_VISBACKENDS,
     locations=['s2i_mm.visualization'])
 
-# skeleton layouts (SkeletonFormat instances, not classes)
-FORMATS = Registry('skeleton format', locations=['s2i_mm.formats'])
+# skeleton layouts (SkeletonFormat instances, not classes), defined with the
+# formats so that registering one checks the type
+from s2i_mm.formats.format_registry import FORMATS  # noqa: E402
