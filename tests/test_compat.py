@@ -11,7 +11,7 @@ from mmengine.logging import HistoryBuffer
 
 from s2i_mm import compat
 
-from conftest import free_port, run_python
+from s2i_testing import free_port, run_python
 
 # Runs WITHOUT importing s2i_mm: which upstream breakages reproduce here.
 UPSTREAM_PROBE = r'''

@@ -7,7 +7,7 @@ import sys
 
 import torch
 
-from conftest import FIXTURES, free_port, run_cmd
+from s2i_testing import FIXTURES, free_port, run_cmd
 
 CONFIG = osp.join(FIXTURES, 'configs', 'toy_classifier.py')
 

@@ -1,0 +1,36 @@
+"""Helpers shared by the tests: run the real tools as subprocesses."""
+import os
+import os.path as osp
+import socket
+import subprocess
+import sys
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+FIXTURES = osp.join(REPO, 'tests', 'fixtures')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def run_cmd(cmd, env=None, timeout=300, check=True):
+    """Run ``cmd`` from the repo root with the fixtures on PYTHONPATH."""
+    full_env = dict(os.environ)
+    full_env['PYTHONPATH'] = os.pathsep.join(
+        [FIXTURES, REPO, full_env.get('PYTHONPATH', '')])
+    full_env.update(env or {})
+    proc = subprocess.run(
+        cmd, cwd=REPO, env=full_env, capture_output=True, text=True,
+        timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f'{cmd} exited {proc.returncode}\n--- stdout ---\n'
+            f'{proc.stdout[-4000:]}\n--- stderr ---\n{proc.stderr[-6000:]}')
+    return proc
+
+
+def run_python(code, **kwargs):
+    return run_cmd([sys.executable, '-c', code], **kwargs)
+
