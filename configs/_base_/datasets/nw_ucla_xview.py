@@ -1,0 +1,9 @@
+# NW-UCLA, cross-view (train views 1, 2; test view 3): 10 classes, `kinect20` layout.
+# Made by tools/data/ (see docs/converters.md) or mmaction2's published pkl.
+_base_ = ['./s2i_skeleton.py']
+
+num_classes = 10
+data = dict(ann_file='data/nw_ucla/nw_ucla.pkl', skeleton_format='kinect20')
+train_dataloader = dict(dataset=dict(**data, split='xview_train'))
+val_dataloader = dict(dataset=dict(**data, split='xview_val'))
+test_dataloader = val_dataloader

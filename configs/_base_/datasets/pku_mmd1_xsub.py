@@ -1,0 +1,9 @@
+# PKU-MMD phase I, cross-subject: 51 classes, `ntu25` layout.
+# Made by tools/data/ (see docs/converters.md) or mmaction2's published pkl.
+_base_ = ['./s2i_skeleton.py']
+
+num_classes = 51
+data = dict(ann_file='data/pku_mmd/pku_mmd1.pkl', skeleton_format='ntu25')
+train_dataloader = dict(dataset=dict(**data, split='xsub_train'))
+val_dataloader = dict(dataset=dict(**data, split='xsub_val'))
+test_dataloader = val_dataloader
