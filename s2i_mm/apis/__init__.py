@@ -1,0 +1,11 @@
+from .inference import (
+                        SkeletonPrediction,
+                        inference_skeleton,
+                        init_recognizer,
+                        load_keypoints,
+)
+
+__all__ = [
+    'SkeletonPrediction', 'inference_skeleton', 'init_recognizer',
+    'load_keypoints'
+]

@@ -1,0 +1,253 @@
+"""Inference: a trained S2I classifier + skeleton keypoints -> class scores.
+
+The sample goes through exactly what the model was evaluated on: the
+once-per-dataset preprocessing of the config's test dataset
+(:func:`~s2i_mm.datasets.preprocess.preprocess_keypoint`), then the test
+pipeline (frame sampling, modality, S2I encoding, packing).
+"""
+import os.path as osp
+import pickle
+from dataclasses import dataclass
+from typing import Any, List, Optional, Sequence, Union
+
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.dataset import Compose, pseudo_collate
+from mmengine.registry import DefaultScope
+from mmengine.runner import load_checkpoint
+
+from s2i_mm.formats import SkeletonFormat, get_format
+from s2i_mm.registry import MODELS
+
+__all__ = [
+    'SkeletonPrediction', 'init_recognizer', 'inference_skeleton',
+    'load_keypoints'
+]
+
+KeypointsOrFile = Union[np.ndarray, str]
+
+
+@dataclass
+class SkeletonPrediction:
+    """Result of :func:`inference_skeleton`.
+
+    Attributes:
+        scores (np.ndarray): float32 ``[num_classes]`` class probabilities.
+        pred_label (int): Index of the best class.
+        classes (tuple[str] | None): Class names, when the checkpoint or the
+            config names them.
+    """
+    scores: np.ndarray
+    pred_label: int
+    classes: Optional[Sequence[str]] = None
+
+    @property
+    def pred_class(self) -> Optional[str]:
+        """Name of the best class (``None`` without class names)."""
+        return None if self.classes is None else self.classes[
+            self.pred_label]
+
+    def topk(self, k: int = 5) -> List[tuple]:
+        """``[(label, class name or None, score), ...]``, best first."""
+        order = np.argsort(-self.scores)[:k]
+        return [(int(i), None if self.classes is None else self.classes[i],
+                 float(self.scores[i])) for i in order]
+
+
+def init_recognizer(config: Union[str, Config],
+                    checkpoint: Optional[str] = None,
+                    device: str = 'cpu',
+                    cfg_options: Optional[dict] = None) -> torch.nn.Module:
+    """Build a classifier from a config and load a checkpoint.
+
+    Args:
+        config (str | Config): Config file or object.
+        checkpoint (str, optional): Checkpoint path or URL. Without one the
+            weights stay as initialised (useful in tests only).
+        device (str): Device to put the model on. Defaults to 'cpu'.
+        cfg_options (dict, optional): Overrides merged into the config.
+
+    Returns:
+        nn.Module: The model in eval mode, with ``model.cfg`` set and
+        ``model.dataset_meta`` taken from the checkpoint when it has one.
+    """
+    import s2i_mm
+    s2i_mm.register_all_modules(init_default_scope=False)
+    cfg = Config.fromfile(config) if isinstance(config, str) else config
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    # no pretrained-weights download: the checkpoint holds every weight
+    _drop_init_cfg(cfg.model)
+    with DefaultScope.overwrite_default_scope(
+            cfg.get('default_scope', 's2i_mm')):
+        model = MODELS.build(cfg.model)
+    model.cfg = cfg
+    model.dataset_meta = {}
+    if checkpoint is not None:
+        ckpt = load_checkpoint(model, checkpoint, map_location='cpu')
+        model.dataset_meta = ckpt.get('meta', {}).get('dataset_meta') or {}
+    return model.to(device).eval()
+
+
+def _drop_init_cfg(cfg: Any) -> None:
+    if isinstance(cfg, dict):
+        cfg.pop('init_cfg', None)
+        for value in cfg.values():
+            _drop_init_cfg(value)
+
+
+def load_keypoints(source: KeypointsOrFile,
+                   skeleton_format: Optional[SkeletonFormat] = None,
+                   sample: Union[int, str] = 0) -> tuple:
+    """Read keypoints from an array or a file.
+
+    Supported files: ``.npy`` (``[M, T, V, C]`` or ``[T, V, C]``), ``.pkl``
+    (one mmaction2 annotation dict, or a whole annotation file: ``sample``
+    picks an index or a ``frame_dir``), NTU ``.skeleton``, and ``.json``
+    (NW-UCLA for ``kinect20``, Toyota Smarthome for ``lcrnet13``).
+
+    Returns:
+        tuple: ``(keypoint float32 [M, T, V, C], name, format name or None)``
+        where the format name is the one a ``.pkl`` declares.
+
+    Raises:
+        ValueError: Unknown file type, or a sample that is not there.
+    """
+    if not isinstance(source, str):
+        return _as_mtvc(np.asarray(source, np.float32), 'array'), None, None
+    name = osp.basename(source)
+    if source.endswith('.npy'):
+        return _as_mtvc(np.load(source), source), name, None
+    if source.endswith('.pkl'):
+        with open(source, 'rb') as f:
+            data = pickle.load(f)
+        declared = data.get('skeleton_format') if isinstance(data,
+                                                             dict) else None
+        ann = _pick_annotation(data, sample, source)
+        return (_as_mtvc(ann['keypoint'], source), ann.get('frame_dir', name),
+                declared)
+    if source.endswith('.skeleton'):
+        from s2i_mm.datasets.converters.bodies import select_bodies
+        from s2i_mm.datasets.converters.ntu import read_skeleton_file
+        return select_bodies(read_skeleton_file(source), 2), name, 'ntu25'
+    if source.endswith('.json'):
+        fmt_name = skeleton_format.name if skeleton_format else None
+        if fmt_name == 'kinect20':
+            from s2i_mm.datasets.converters.nw_ucla import read_ucla_json
+            keypoint = np.asarray(read_ucla_json(source)['skeletons'],
+                                  np.float32)
+            return keypoint[None], name, 'kinect20'
+        if fmt_name == 'lcrnet13':
+            from s2i_mm.datasets.converters.toyota import read_toyota_json
+            return _as_mtvc(read_toyota_json(source), source), name, 'lcrnet13'
+        raise ValueError(
+            f'{source}: a .json skeleton is read as NW-UCLA (format='
+            "'kinect20') or Toyota Smarthome (format='lcrnet13'); pass one.")
+    raise ValueError(f'{source}: unsupported skeleton file type; use .npy, '
+                     '.pkl, .skeleton or .json')
+
+
+def _pick_annotation(data: Any, sample: Union[int, str], source: str) -> dict:
+    if isinstance(data, dict) and 'keypoint' in data:
+        return data
+    annotations = data.get('annotations') if isinstance(data, dict) else data
+    if not isinstance(annotations, list) or not annotations:
+        raise ValueError(f'{source}: no annotations found')
+    if isinstance(sample, str):
+        for ann in annotations:
+            if ann.get('frame_dir') == sample:
+                return ann
+        raise ValueError(f'{source}: no sample with frame_dir {sample!r}')
+    if not 0 <= sample < len(annotations):
+        raise ValueError(f'{source}: sample index {sample} out of range '
+                         f'(0..{len(annotations) - 1})')
+    return annotations[sample]
+
+
+def _as_mtvc(keypoint: np.ndarray, source: str) -> np.ndarray:
+    keypoint = np.asarray(keypoint, np.float32)
+    if keypoint.ndim == 3:
+        keypoint = keypoint[None]
+    if keypoint.ndim != 4:
+        raise ValueError(f'{source}: keypoints must be [M, T, V, C] or '
+                         f'[T, V, C], got shape {keypoint.shape}')
+    return keypoint
+
+
+def _test_dataset_cfg(cfg: Config) -> dict:
+    loader = cfg.get('test_dataloader') or cfg.get('val_dataloader')
+    if not loader:
+        raise ValueError('the config has no test_dataloader/val_dataloader '
+                         'to take the test pipeline from')
+    return loader['dataset']
+
+
+def inference_skeleton(model_or_config: Union[torch.nn.Module, str, Config],
+                       checkpoint: Optional[str],
+                       keypoints_or_file: KeypointsOrFile,
+                       format: Optional[str] = None,
+                       sample: Union[int, str] = 0,
+                       device: str = 'cpu') -> SkeletonPrediction:
+    """Classify one skeleton sequence.
+
+    Args:
+        model_or_config (nn.Module | str | Config): A model from
+            :func:`init_recognizer`, or a config to build one from.
+        checkpoint (str, optional): Checkpoint to load when a config is
+            given (ignored for a model).
+        keypoints_or_file (np.ndarray | str): ``[M, T, V, C]`` (or
+            ``[T, V, C]``) keypoints, or a file (see :func:`load_keypoints`).
+        format (str, optional): Skeleton format of the keypoints. Defaults
+            to the file's declared format, else the config's test dataset
+            format.
+        sample (int | str): Which sample of a multi-sample ``.pkl``.
+        device (str): Device for a model built here. Defaults to 'cpu'.
+
+    Returns:
+        SkeletonPrediction: Class probabilities, best label, class names.
+    """
+    from s2i_mm.datasets.preprocess import (
+        normalize_preprocess,
+        preprocess_keypoint,
+    )
+    from s2i_mm.datasets.skeleton_dataset import DEFAULT_PREPROCESS
+
+    model = model_or_config
+    if not isinstance(model, torch.nn.Module):
+        model = init_recognizer(model, checkpoint, device=device)
+    cfg = model.cfg
+    dataset_cfg = _test_dataset_cfg(cfg)
+
+    explicit = get_format(format) if format is not None else None
+    keypoint, name, declared = load_keypoints(keypoints_or_file, explicit,
+                                              sample)
+    fmt = explicit or get_format(
+        declared or dataset_cfg.get('skeleton_format') or 'ntu25')
+    if keypoint.shape[2] != fmt.num_joints:
+        raise ValueError(
+            f'{name or "keypoints"}: {keypoint.shape[2]} joints, but format '
+            f'{fmt.name!r} has {fmt.num_joints}')
+    if not np.isfinite(keypoint).all():
+        raise ValueError(f'{name or "keypoints"}: NaN or inf coordinates')
+    options = normalize_preprocess(
+        dataset_cfg.get('preprocess', DEFAULT_PREPROCESS))
+    coords = sum(c in ('x', 'y', 'z') for c in fmt.channels)
+    keypoint = preprocess_keypoint(keypoint, options, fmt.joint_names,
+                                   fmt.center, coords)
+
+    with DefaultScope.overwrite_default_scope(
+            cfg.get('default_scope', 's2i_mm')):
+        pipeline = Compose(dataset_cfg['pipeline'])
+    results = pipeline(
+        dict(keypoint=keypoint, total_frames=keypoint.shape[1],
+             skeleton_format=fmt.name, frame_dir=name or 'input',
+             sample_idx=0, start_index=0, modality='Pose', label=-1))
+    with torch.no_grad():
+        pred = model.test_step(pseudo_collate([results]))[0]
+    scores = pred.pred_score.float().cpu().numpy()
+    classes = (model.dataset_meta or {}).get('classes') or cfg.get(
+        'classes') or dataset_cfg.get('metainfo', {}).get('classes')
+    return SkeletonPrediction(
+        scores=scores, pred_label=int(scores.argmax()),
+        classes=tuple(classes) if classes else None)

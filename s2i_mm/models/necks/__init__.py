@@ -1,0 +1,3 @@
+from .s2i_mae_decoder import S2IMAEPretrainDecoder
+
+__all__ = ['S2IMAEPretrainDecoder']

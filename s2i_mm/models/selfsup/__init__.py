@@ -1,0 +1,12 @@
+from .masking import (
+                      MASK_STRATEGIES,
+                      generate_patch_mask,
+                      mask_to_restore_ids,
+                      num_masked,
+)
+from .s2i_mae import S2IMAE, S2IMAEViT
+
+__all__ = [
+    'MASK_STRATEGIES', 'generate_patch_mask', 'mask_to_restore_ids',
+    'num_masked', 'S2IMAE', 'S2IMAEViT'
+]

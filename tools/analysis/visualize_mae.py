@@ -1,0 +1,216 @@
+"""Write PNG grids of S2I inputs, MAE masks and reconstructions.
+
+One row per sample, four panels: the S2I image, the image with the masked
+patches greyed out, the decoder's reconstruction, and the reconstruction
+pasted into the masked patches of the input. Each row is scaled by its
+input's value range, panels are enlarged (nearest neighbour) so small demo
+images stay readable.
+
+Example::
+
+    python tools/analysis/visualize_mae.py CONFIG CHECKPOINT \
+        --out-dir work_dirs/mae_vis --num-samples 8 --mask-strategy joint
+"""
+import argparse
+import math
+import os
+import os.path as osp
+import sys
+import tempfile
+
+import cv2
+import numpy as np
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.dataset import default_collate
+from mmengine.runner import load_checkpoint
+
+import s2i_mm
+from s2i_mm.models.selfsup.masking import MASK_STRATEGIES, num_masked
+from s2i_mm.registry import DATASETS, MODELS
+
+PANELS = ('input', 'masked', 'reconstruction', 'visible + reconstruction')
+GREY = 128
+GAP = 4
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Visualise MAE reconstructions of S2I images')
+    parser.add_argument('config', help='MAE pretraining config file')
+    parser.add_argument('checkpoint', help='pretraining checkpoint')
+    parser.add_argument(
+        '--out-dir', required=True, help='folder for the PNG files')
+    parser.add_argument(
+        '--num-samples', type=int, default=8, help='samples to show')
+    parser.add_argument(
+        '--split',
+        default='train',
+        choices=['train', 'val', 'test'],
+        help='dataloader whose dataset (and pipeline) gives the samples')
+    parser.add_argument(
+        '--mask-strategy',
+        choices=MASK_STRATEGIES,
+        help='override the config mask strategy')
+    parser.add_argument(
+        '--mask-ratio', type=float, help='override the config mask ratio')
+    parser.add_argument(
+        '--scale',
+        type=int,
+        default=None,
+        help='panel enlargement factor (default: panels at least 128 px)')
+    parser.add_argument('--seed', type=int, default=0, help='mask seed')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings in the config, key=value pairs')
+    return parser.parse_args(argv)
+
+
+def build_model(cfg, checkpoint, mask_strategy=None, mask_ratio=None):
+    """Build the MAE model of ``cfg`` and load ``checkpoint`` into it."""
+    model = MODELS.build(cfg.model)
+    if not hasattr(model, 'reconstruct'):
+        raise ValueError(f'{type(model).__name__} cannot reconstruct; the '
+                         'config must build an S2IMAE model')
+    load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
+    backbone = model.backbone
+    if mask_strategy is not None:
+        backbone.mask_strategy = mask_strategy
+    if mask_ratio is not None:
+        num_masked(1, mask_ratio)  # validates
+        backbone.mask_ratio = mask_ratio
+    return model.eval()
+
+
+def load_batch(cfg, split, num_samples):
+    """Preprocessed inputs ``[B, C, H, W]`` of the first samples."""
+    loader_cfg = cfg.get(f'{split}_dataloader')
+    if loader_cfg is None:
+        raise ValueError(f'the config has no {split}_dataloader')
+    dataset = DATASETS.build(loader_cfg['dataset'])
+    if len(dataset) == 0:
+        raise ValueError(f'the {split} dataset is empty')
+    count = min(num_samples, len(dataset))
+    return default_collate([dataset[i] for i in range(count)])
+
+
+def to_display(images, low, high):
+    """Float ``[B, C, H, W]`` -> uint8 ``[B, H, W, C]`` with a row range."""
+    span = (high - low).clamp(min=1e-8)
+    scaled = (images - low) / span * 255
+    return scaled.clamp(0, 255).round().byte().permute(0, 2, 3, 1).numpy()
+
+
+def make_rows(inputs, out, scale):
+    """One uint8 RGB row image per sample with the four panels."""
+    flat = inputs.flatten(1)
+    low = flat.min(1).values.view(-1, 1, 1, 1)
+    high = flat.max(1).values.view(-1, 1, 1, 1)
+    mask = out['mask'].permute(0, 2, 3, 1).numpy() > 0.5
+    masked = to_display(inputs, low, high)
+    masked[np.broadcast_to(mask, masked.shape)] = GREY
+    panels = [
+        to_display(inputs, low, high), masked,
+        to_display(out['reconstruction'], low, high),
+        to_display(out['pasted'], low, high)
+    ]
+    rows = []
+    for i in range(inputs.shape[0]):
+        parts = []
+        for panel in panels:
+            img = panel[i].repeat(scale, axis=0).repeat(scale, axis=1)
+            parts += [img, np.full((img.shape[0], GAP, 3), 255, np.uint8)]
+        rows.append(np.concatenate(parts[:-1], axis=1))
+    return rows
+
+
+def header(width, panel_width, text_scale=0.4):
+    """White strip naming the panels."""
+    strip = np.full((18, width, 3), 255, np.uint8)
+    for i, name in enumerate(PANELS):
+        cv2.putText(strip, name, (i * (panel_width + GAP) + 2, 13),
+                    cv2.FONT_HERSHEY_SIMPLEX, text_scale, (0, 0, 0), 1,
+                    cv2.LINE_AA)
+    return strip
+
+
+def write_png(path, rgb):
+    """Write an RGB image as PNG atomically (temp file + rename)."""
+    ok, data = cv2.imencode('.png', np.ascontiguousarray(rgb[..., ::-1]))
+    if not ok:
+        raise RuntimeError(f'could not encode {path}')
+    fd, tmp = tempfile.mkstemp(dir=osp.dirname(path), suffix='.tmp')
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            f.write(data.tobytes())
+        os.replace(tmp, path)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def visualize(cfg, checkpoint, out_dir, num_samples=8, split='train',
+              mask_strategy=None, mask_ratio=None, scale=None, seed=0):
+    """Write ``mae_reconstruction.png`` and one ``sample_<i>.png`` per row.
+
+    Returns:
+        list[str]: The written files, the grid first.
+    """
+    model = build_model(cfg, checkpoint, mask_strategy, mask_ratio)
+    batch = load_batch(cfg, split, num_samples)
+    data = model.data_preprocessor(batch, False)
+    inputs = data['inputs']
+    torch.manual_seed(seed)
+    out = model.reconstruct(inputs)
+    # back from the preprocessor's normalisation to S2I values
+    preprocessor = model.data_preprocessor
+    if getattr(preprocessor, '_enable_normalize', False):
+        std, mean = preprocessor.std.cpu(), preprocessor.mean.cpu()
+        inputs = inputs * std + mean
+        out = {
+            k: (v * std + mean if k != 'mask' else v)
+            for k, v in out.items()
+        }
+    h, w = inputs.shape[-2:]
+    scale = scale or max(1, math.ceil(128 / min(h, w)))
+    rows = make_rows(inputs.float(), {k: v.float() for k, v in out.items()},
+                     scale)
+    os.makedirs(out_dir, exist_ok=True)
+    written = []
+    width = rows[0].shape[1]
+    separator = np.full((GAP, width, 3), 255, np.uint8)
+    grid = [header(width, w * scale)]
+    for row in rows:
+        grid += [row, separator]
+    grid_path = osp.join(out_dir, 'mae_reconstruction.png')
+    write_png(grid_path, np.concatenate(grid[:-1], axis=0))
+    written.append(grid_path)
+    for i, row in enumerate(rows):
+        path = osp.join(out_dir, f'sample_{i}.png')
+        write_png(path, row)
+        written.append(path)
+    return written
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    s2i_mm.register_all_modules()
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    try:
+        written = visualize(cfg, args.checkpoint, args.out_dir,
+                            args.num_samples, args.split, args.mask_strategy,
+                            args.mask_ratio, args.scale, args.seed)
+    except (ValueError, FileNotFoundError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 1
+    print(f'wrote {written[0]} ({len(written) - 1} samples)')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
