@@ -1,0 +1,170 @@
+"""Reading and checking skeleton annotation files (mmaction2/pyskl schema).
+
+The schema, as published by mmaction2 (``ntu60_3d.pkl``, ``ntu120_3d.pkl``)::
+
+    {'split': {'xsub_train': [frame_dir, ...], ...},
+     'annotations': [{'frame_dir': str, 'label': int, 'total_frames': int,
+                      'keypoint': float32[M, T, V, C], ...}, ...]}
+
+s2i_mm files may add two optional top-level keys that upstream readers
+ignore: ``'skeleton_format'`` (the layout name, e.g. ``'ntu25'``) and
+``'classes'`` (the class names, index = label).
+
+Every problem with a file is reported as one :class:`SkeletonDataError`
+whose message names the file and, where it applies, the sample.
+"""
+import os.path as osp
+import pickle
+from typing import Any, Dict, Sequence
+
+import numpy as np
+
+__all__ = [
+    'SkeletonDataError', 'load_annotation_file', 'check_sample',
+    'dump_annotation_file'
+]
+
+
+class SkeletonDataError(ValueError):
+    """An annotation file or one of its samples cannot be used."""
+
+
+def sample_error(source: str, index: int, sample: Any,
+                 problem: str) -> SkeletonDataError:
+    """Build the error for one bad sample, naming file and sample.
+
+    Args:
+        source (str): The file the sample comes from.
+        index (int): Position of the sample in ``annotations``.
+        sample: The sample (its ``frame_dir`` is quoted when present).
+        problem (str): What is wrong.
+
+    Returns:
+        SkeletonDataError: The error to raise.
+    """
+    name = sample.get('frame_dir') if isinstance(sample, dict) else None
+    label = f'sample {index}' + (f' ({name!r})' if name is not None else '')
+    return SkeletonDataError(f'{source}: {label}: {problem}')
+
+
+def load_annotation_file(path: str) -> Dict[str, Any]:
+    """Load a skeleton annotation pkl and check its top-level structure.
+
+    Note that pickle files can run code when loaded: open only files from
+    sources you trust (the same holds for mmaction2's ``PoseDataset``).
+
+    Args:
+        path (str): Path of the ``.pkl`` file.
+
+    Returns:
+        dict: With ``'split'`` (dict, possibly empty) and ``'annotations'``
+        (list), plus any other top-level keys of the file.
+
+    Raises:
+        FileNotFoundError: If ``path`` does not exist.
+        SkeletonDataError: If the file is truncated, garbled or does not
+            follow the schema.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{path}: annotation file not found')
+    try:
+        with open(path, 'rb') as f:
+            data = pickle.load(f)
+    except Exception as err:  # truncated/garbled files raise many types
+        raise SkeletonDataError(
+            f'{path}: not a readable pickle file '
+            f'({type(err).__name__}: {err})') from None
+    if isinstance(data, list):  # bare list of annotations (no splits)
+        data = {'split': {}, 'annotations': data}
+    if not isinstance(data, dict) or 'annotations' not in data:
+        raise SkeletonDataError(
+            f'{path}: expected a dict with keys \'split\' and '
+            f'\'annotations\' (mmaction2 skeleton schema), got '
+            f'{type(data).__name__}'
+            + (f' with keys {sorted(map(str, data))}'
+               if isinstance(data, dict) else ''))
+    if not isinstance(data['annotations'], (list, tuple)):
+        raise SkeletonDataError(
+            f'{path}: \'annotations\' must be a list, got '
+            f'{type(data["annotations"]).__name__}')
+    split = data.get('split') or {}
+    if not isinstance(split, dict) or not all(
+            isinstance(v, (list, tuple)) for v in split.values()):
+        raise SkeletonDataError(
+            f'{path}: \'split\' must map split names to lists of '
+            'frame_dir names')
+    data['split'] = split
+    return data
+
+
+def check_sample(sample: Any, index: int, source: str, num_joints: int,
+                 num_channels: Sequence[int]) -> np.ndarray:
+    """Check one annotation and return its keypoints as float32.
+
+    Args:
+        sample: One entry of ``annotations``.
+        index (int): Its position (for the error message).
+        source (str): The file it comes from (for the error message).
+        num_joints (int): Joint count of the skeleton format.
+        num_channels (Sequence[int]): Accepted channel counts ``C``.
+
+    Returns:
+        np.ndarray: The keypoints, float32 ``[M, T, V, C]``.
+
+    Raises:
+        SkeletonDataError: Missing keys, wrong shape or joint count, zero
+            frames, non-finite coordinates, a ``total_frames`` that does
+            not match, or a label that is not a non-negative integer.
+    """
+
+    def fail(problem):
+        return sample_error(source, index, sample, problem)
+
+    if not isinstance(sample, dict):
+        raise fail(f'expected a dict, got {type(sample).__name__}')
+    for key in ('frame_dir', 'label', 'keypoint'):
+        if key not in sample:
+            raise fail(f'missing key {key!r}')
+    label = sample['label']
+    if not isinstance(label, (int, np.integer)) or label < 0:
+        raise fail(f'label must be a non-negative integer, got {label!r}')
+    keypoint = sample['keypoint']
+    if not isinstance(keypoint, np.ndarray) or keypoint.ndim != 4:
+        shape = getattr(keypoint, 'shape', type(keypoint).__name__)
+        raise fail(f'keypoint must be an array [M, T, V, C], got {shape}')
+    num_bodies, num_frames, joints, channels = keypoint.shape
+    if joints != num_joints:
+        raise fail(f'keypoint has {joints} joints, the skeleton format has '
+                   f'{num_joints}')
+    if channels not in num_channels:
+        raise fail(f'keypoint has {channels} channels, expected '
+                   f'{" or ".join(map(str, num_channels))}')
+    if num_bodies == 0 or num_frames == 0:
+        raise fail(f'keypoint is empty (shape {keypoint.shape}): zero '
+                   'bodies or zero frames')
+    total = sample.get('total_frames', num_frames)
+    if total != num_frames:
+        raise fail(f'total_frames is {total} but keypoint has '
+                   f'{num_frames} frames')
+    keypoint = np.asarray(keypoint, dtype=np.float32)
+    if not np.isfinite(keypoint).all():
+        bad = np.argwhere(~np.isfinite(keypoint))[0]
+        raise fail(f'keypoint holds NaN/inf (first at body {bad[0]}, '
+                   f'frame {bad[1]}, joint {bad[2]})')
+    return keypoint
+
+
+def dump_annotation_file(data: Dict[str, Any], path: str) -> None:
+    """Write an annotation dict as pkl, atomically.
+
+    The file is written under a temporary name in the same directory and
+    renamed into place, so an interrupted write leaves no partial file.
+
+    Args:
+        data (dict): In the schema of :func:`load_annotation_file`.
+        path (str): Destination ``.pkl`` path.
+    """
+    from .atomic import atomic_path
+    with atomic_path(path) as tmp, open(tmp, 'wb') as f:
+        pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+

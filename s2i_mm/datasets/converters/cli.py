@@ -1,0 +1,71 @@
+"""Command-line plumbing shared by ``tools/data/convert_*.py``.
+
+Every converter takes ``INPUT OUTPUT`` plus the same options
+(``--num-workers``, ``--skip-bad``, ``--store``) and reports an expected
+failure (malformed input, missing files) as one ``error:`` line on stderr
+with exit status 1 instead of a traceback.
+"""
+import argparse
+import sys
+from typing import Callable
+
+from ..annotation import SkeletonDataError
+from .pipeline import default_num_workers, store_writer
+
+__all__ = ['converter_parser', 'run_converter']
+
+
+def converter_parser(description: str,
+                     input_help: str) -> argparse.ArgumentParser:
+    """An argument parser with the options common to all converters.
+
+    Args:
+        description (str): What the converter does.
+        input_help (str): Help of the ``input`` positional argument.
+
+    Returns:
+        argparse.ArgumentParser: Add the dataset-specific options to it.
+    """
+    parser = argparse.ArgumentParser(
+        description=description,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument('input', help=input_help)
+    parser.add_argument(
+        'output', help='output annotation file (.pkl, mmaction2 skeleton '
+        'schema); written all-or-nothing')
+    parser.add_argument(
+        '--num-workers', type=int, default=default_num_workers(),
+        help='size of the process pool (1 parses in this process)')
+    parser.add_argument(
+        '--skip-bad', action='store_true',
+        help='log malformed input files, leave them out and count them in '
+        'the summary, instead of stopping at the first one')
+    if store_writer() is not None:
+        parser.add_argument(
+            '--store', metavar='DIR', default=None,
+            help='also write the memory-mapped packed store to DIR')
+    return parser
+
+
+def run_converter(convert: Callable[..., dict],
+                  args: argparse.Namespace,
+                  **kwargs) -> int:
+    """Call a ``convert_*`` function with the common options of ``args``.
+
+    Args:
+        convert (callable): ``convert(input, output, ..., num_workers,
+            skip_bad, store_dir)``.
+        args (argparse.Namespace): Parsed common options.
+        **kwargs: Dataset-specific keyword arguments.
+
+    Returns:
+        int: Exit status (0 on success, 1 on an expected failure).
+    """
+    try:
+        convert(args.input, args.output, num_workers=args.num_workers,
+                skip_bad=args.skip_bad,
+                store_dir=getattr(args, 'store', None), **kwargs)
+    except (SkeletonDataError, FileNotFoundError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,53 @@
+"""The one error a converter raises for a malformed raw input file."""
+from typing import Optional
+
+from ..annotation import SkeletonDataError
+
+__all__ = ['MalformedInputError', 'read_text']
+
+
+class MalformedInputError(SkeletonDataError):
+    """A raw dataset file cannot be converted.
+
+    The message names the file and, where one applies, the 1-based line, in
+    the ``path:line: problem`` form that editors and terminals link to.
+
+    Args:
+        path (str): The offending file.
+        problem (str): What is wrong, in words.
+        line (int, optional): 1-based line number of the problem.
+    """
+
+    def __init__(self, path: str, problem: str, line: Optional[int] = None):
+        self.path = path
+        self.line = line
+        self.problem = problem
+        where = path if line is None else f'{path}:{line}'
+        super().__init__(f'{where}: {problem}')
+
+    def __reduce__(self):
+        # keep the fields when the error travels back from a worker process
+        return type(self), (self.path, self.problem, self.line)
+
+
+def read_text(path: str) -> str:
+    """Read a text file, turning unreadable content into the converter error.
+
+    Args:
+        path (str): The file.
+
+    Returns:
+        str: Its content.
+
+    Raises:
+        MalformedInputError: If the file cannot be read or is not text.
+    """
+    try:
+        with open(path, encoding='utf-8') as f:
+            return f.read()
+    except UnicodeDecodeError as err:
+        raise MalformedInputError(
+            path, f'not a text file (byte {err.start} is not UTF-8)') from None
+    except OSError as err:
+        raise MalformedInputError(path, f'cannot read: {err.strerror}') \
+            from None

@@ -1,0 +1,303 @@
+"""Shared machinery of the raw-dataset converters.
+
+Each converter only knows how to parse one raw file and how its dataset
+assigns samples to splits; this module does the rest, the same way for all:
+
+* parse every input file, in a process pool for large inputs, with a rich
+  progress bar; results come back in input order, so the output does not
+  depend on the number of workers;
+* a malformed file stops the run with its :class:`MalformedInputError`
+  (file and line) - the first bad file in input order, whatever the pool
+  scheduling - unless ``skip_bad`` is set, in which case each bad file is
+  logged, left out and counted in the final summary;
+* the annotation pkl (and optionally the packed store) is written
+  all-or-nothing: under a temporary name in the destination directory,
+  renamed into place only when everything succeeded.
+"""
+import functools
+import os
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+)
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from ..annotation import SkeletonDataError, dump_annotation_file
+from ..atomic import atomic_dir, atomic_path
+from .errors import MalformedInputError
+
+__all__ = [
+    'default_num_workers', 'parse_inputs', 'assemble', 'write_outputs',
+    'summarize', 'store_writer', 'convert_files'
+]
+
+#: A parser turns one input item into a list of annotation dicts.
+Parser = Callable[[Any], List[Dict[str, Any]]]
+
+
+def default_num_workers() -> int:
+    """``min(8, number of CPUs)``, the default size of the process pool."""
+    return min(8, os.cpu_count() or 1)
+
+
+def _guarded(parser: Parser, item: Any):
+    """Run ``parser`` on ``item``; return a malformed-input error instead of
+    raising it, so that one bad file does not tear down the pool."""
+    try:
+        return parser(item), None
+    except MalformedInputError as err:
+        return None, err
+
+
+def _results(parser: Parser, items: Sequence[Any],
+             num_workers: int) -> Iterator[Tuple[Any, Any]]:
+    """Yield ``_guarded`` results in input order, in a pool if useful."""
+    call = functools.partial(_guarded, parser)
+    if num_workers <= 1 or len(items) <= num_workers:
+        yield from map(call, items)
+        return
+    chunksize = max(1, min(64, len(items) // (num_workers * 8)))
+    executor = ProcessPoolExecutor(max_workers=num_workers)
+    try:
+        yield from executor.map(call, items, chunksize=chunksize)
+    finally:
+        # on an early stop (bad file, Ctrl-C) drop the queued work
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def parse_inputs(parser: Parser,
+                 items: Sequence[Any],
+                 num_workers: int = 1,
+                 skip_bad: bool = False,
+                 description: str = 'converting',
+                 console: Optional[Console] = None
+                 ) -> Tuple[List[Dict[str, Any]], List[MalformedInputError]]:
+    """Parse all input items into annotations.
+
+    Args:
+        parser (callable): Item -> list of annotation dicts. Must be a
+            module-level function (or a ``functools.partial`` of one) so it
+            can be sent to worker processes, and must raise
+            :class:`MalformedInputError` for bad input.
+        items (Sequence): The inputs (usually file paths), in the order
+            the annotations should have.
+        num_workers (int): Size of the process pool; ``<= 1`` parses in
+            this process. Defaults to 1.
+        skip_bad (bool): Log and leave out malformed files instead of
+            stopping. Defaults to False.
+        description (str): Label of the progress bar.
+        console (Console, optional): Where progress and warnings go.
+
+    Returns:
+        tuple: The annotations (in input order) and the errors of the
+        skipped files.
+
+    Raises:
+        MalformedInputError: The first malformed item in input order, when
+            ``skip_bad`` is False.
+    """
+    console = console or Console(stderr=True)
+    annotations: List[Dict[str, Any]] = []
+    bad: List[MalformedInputError] = []
+    columns = (TextColumn('[progress.description]{task.description}'),
+               BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task(description, total=len(items))
+        for result, error in _results(parser, items, num_workers):
+            if error is not None:
+                if not skip_bad:
+                    raise error
+                bad.append(error)
+                progress.console.print(
+                    f'[yellow]skipped bad file[/yellow] {escape(str(error))}',
+                    highlight=False, soft_wrap=True)
+            else:
+                annotations.extend(result)
+            progress.advance(task)
+    return annotations, bad
+
+
+def assemble(annotations: List[Dict[str, Any]],
+             splits: Dict[str, Iterable[str]],
+             skeleton_format: str,
+             classes: Optional[Sequence[str]] = None) -> Dict[str, Any]:
+    """Build the annotation dict of the mmaction2 skeleton schema.
+
+    Args:
+        annotations (list[dict]): Samples with unique ``frame_dir``.
+        splits (dict): Split name -> names of its samples.
+        skeleton_format (str): Layout name stored as ``'skeleton_format'``.
+        classes (Sequence[str], optional): Class names, index = label.
+
+    Returns:
+        dict: ``{'split', 'annotations', 'skeleton_format'[, 'classes']}``.
+
+    Raises:
+        ValueError: On a duplicate ``frame_dir`` or a split naming an
+            unknown sample (both are converter bugs, not input errors).
+    """
+    names = Counter(a['frame_dir'] for a in annotations)
+    dupes = [n for n, c in names.items() if c > 1]
+    if dupes:
+        raise ValueError(f'duplicate sample names: {sorted(dupes)[:5]}')
+    split = {}
+    for name, members in splits.items():
+        members = list(members)
+        unknown = [m for m in members if m not in names]
+        if unknown:
+            raise ValueError(
+                f'split {name!r} names unknown samples {unknown[:5]}')
+        split[name] = members
+    data = {'split': split, 'annotations': annotations,
+            'skeleton_format': skeleton_format}
+    if classes is not None:
+        data['classes'] = list(classes)
+    return data
+
+
+def store_writer() -> Optional[Callable[[Dict[str, Any], str], None]]:
+    """The packed-store writer ``s2i_mm.datasets.store.write_store``, or
+    ``None`` when this installation does not provide it."""
+    try:
+        from ..store import write_store
+    except ImportError:
+        return None
+    return write_store
+
+
+def write_outputs(data: Dict[str, Any], out_file: str,
+                  store_dir: Optional[str] = None) -> None:
+    """Write the annotation pkl (and the packed store), all-or-nothing.
+
+    The store is built in a temporary directory next to ``store_dir`` and
+    the pkl under a temporary name next to ``out_file``; both are renamed
+    into place only after both were written, so a failure leaves neither
+    behind (an existing store at ``store_dir`` is replaced).
+
+    Args:
+        data (dict): The assembled annotation dict.
+        out_file (str): Destination ``.pkl``.
+        store_dir (str, optional): Destination directory of the packed
+            store.
+
+    Raises:
+        RuntimeError: If a store is asked for but this installation has no
+            store writer.
+    """
+    if store_dir is None:
+        dump_annotation_file(data, out_file)
+        return
+    write_store = store_writer()
+    if write_store is None:
+        raise RuntimeError(
+            's2i_mm.datasets.store.write_store is not available: cannot '
+            f'write the packed store {store_dir}')
+    with atomic_path(out_file) as tmp_pkl:
+        dump_annotation_file(data, tmp_pkl)
+        with atomic_dir(store_dir, overwrite=True) as tmp_store:
+            write_store(data, tmp_store, progress=True)
+
+
+def summarize(data: Dict[str, Any], num_inputs: int,
+              bad: Sequence[MalformedInputError], excluded: int = 0,
+              console: Optional[Console] = None) -> Dict[str, Any]:
+    """Print and return the final summary of a conversion.
+
+    Args:
+        data (dict): The written annotation dict.
+        num_inputs (int): Input files found.
+        bad (Sequence[MalformedInputError]): Files skipped as malformed.
+        excluded (int): Files left out on purpose (e.g. published lists
+            of samples with missing skeletons).
+        console (Console, optional): Where to print.
+
+    Returns:
+        dict: ``inputs``, ``samples``, ``bad``, ``excluded`` and
+        ``splits`` (name -> size).
+    """
+    console = console or Console()
+    summary = {
+        'inputs': num_inputs,
+        'samples': len(data['annotations']),
+        'bad': len(bad),
+        'excluded': excluded,
+        'splits': {k: len(v) for k, v in sorted(data['split'].items())},
+    }
+    console.print(
+        f"{summary['samples']} samples from {num_inputs} input files; "
+        f"{summary['bad']} bad files skipped; {excluded} files excluded",
+        highlight=False, soft_wrap=True)
+    for name, size in summary['splits'].items():
+        console.print(f'  split {name}: {size}', highlight=False,
+                      soft_wrap=True)
+    for error in bad:
+        console.print(f'  bad: {error}', highlight=False, markup=False,
+                      soft_wrap=True)
+    return summary
+
+
+def convert_files(parser: Parser,
+                  items: Sequence[Any],
+                  make_splits: Callable[[List[Dict[str, Any]]],
+                                        Dict[str, List[str]]],
+                  out_file: str,
+                  skeleton_format: str,
+                  classes: Optional[Sequence[str]] = None,
+                  num_workers: int = 1,
+                  skip_bad: bool = False,
+                  store_dir: Optional[str] = None,
+                  excluded: int = 0,
+                  description: str = 'converting') -> Dict[str, Any]:
+    """Parse, split, write and summarize: the body of every converter.
+
+    Args:
+        parser (callable): See :func:`parse_inputs`.
+        items (Sequence): The input items, in output order.
+        make_splits (callable): Annotations -> split name -> sample names.
+        out_file (str): Destination annotation ``.pkl``.
+        skeleton_format (str): Layout name of the keypoints.
+        classes (Sequence[str], optional): Class names, index = label.
+        num_workers (int): Process pool size. Defaults to 1.
+        skip_bad (bool): Skip malformed files instead of stopping.
+        store_dir (str, optional): Also write the packed store here.
+        excluded (int): Input files left out on purpose (for the summary).
+        description (str): Progress bar label.
+
+    Returns:
+        dict: The summary of :func:`summarize`.
+
+    Raises:
+        MalformedInputError: On the first malformed file (without
+            ``skip_bad``).
+        SkeletonDataError: When no sample could be converted.
+    """
+    annotations, bad = parse_inputs(parser, items, num_workers, skip_bad,
+                                    description)
+    if not annotations:
+        raise SkeletonDataError(
+            f'{out_file}: nothing to write: none of the {len(items)} '
+            f'inputs gave a sample ({len(bad)} bad, {excluded} excluded)')
+    data = assemble(annotations, make_splits(annotations), skeleton_format,
+                    classes)
+    write_outputs(data, out_file, store_dir)
+    return summarize(data, len(items) + excluded, bad, excluded)

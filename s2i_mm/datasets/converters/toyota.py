@@ -1,0 +1,279 @@
+"""Toyota Smarthome (trimmed): LCR-Net++ 3D poses -> annotation pkl.
+
+Accepted input, and nothing else: the skeleton release of the trimmed
+dataset (v1.2, LCR-Net++ 13-joint poses), one JSON file per clip named
+``<Activity>_pNN_rNN_vNN_cNN_pose3d.json`` (activity, subject, take, video,
+camera), each an object::
+
+    {"njts": 13,
+     "frames": [                      # one entry per video frame
+        [                             # the detections of that frame
+          {"pose3d": [x0..x12, y0..y12, z0..z12],   # 39 numbers
+           "pose2d": [...], "cumscore": 0.97, ...}, # other keys ignored
+          ...],
+        [], ...]}                     # [] = nobody detected
+
+``pose3d`` is planar: the 13 x, then the 13 y, then the 13 z coordinates,
+joints in LCR-Net order (``lcrnet13``: right ankle, left ankle, right knee,
+left knee, right hip, left hip, right wrist, left wrist, right elbow, left
+elbow, right shoulder, left shoulder, head). Sources: the dataset's own
+``json_to_npz.py`` (dairui01/Toyota_Smarthome: ``pose2d`` indexing
+``j``/``j + 13``) and the official skeleton baseline
+(YangDi666/2s-AGCN-For-Daily-Living ``smarthome_gendata.py``: ``pose3d``
+indexing ``k``/``k + 13``/``k + 26``). Per frame the detection with the
+highest ``cumscore`` is kept (the first one when scores are absent); frames
+without a detection are zeros. One body per sample.
+
+Protocols (Das et al., ICCV 2019, and the official baseline code):
+
+* ``cs``: subjects 3, 4, 6, 7, 9, 12, 13, 15, 17, 19, 25 train
+  (``cs_train``), the others are the test set (``cs_val``); 31 activities.
+* ``cv1``: camera 1 trains, camera 5 validates, camera 2 tests;
+  ``cv2``: cameras 1, 3, 4, 6, 7 train, 5 validates, 2 tests
+  (``cv1_train``/``cv1_val``/``cv1_test``, same for ``cv2``). The
+  cross-view protocols use the 19 activities of :data:`CV_CLASSES` only.
+
+Label spaces: with ``label_space='cs'`` (default) labels index the 31
+:data:`CS_CLASSES` and the ``cv*`` splits list only clips of the 19
+cross-view activities; with ``label_space='cv'`` only those 19 activities
+are converted and labels index :data:`CV_CLASSES` (use this file to report
+the published CV1/CV2 numbers).
+"""
+import functools
+import glob
+import json
+import os.path as osp
+import re
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+
+from .errors import MalformedInputError, read_text
+from .pipeline import convert_files
+
+__all__ = [
+    'CS_CLASSES', 'CV_CLASSES', 'parse_toyota_name', 'read_toyota_json',
+    'parse_toyota_file', 'toyota_splits', 'convert_toyota'
+]
+
+NUM_JOINTS = 13
+CS_CLASSES = (
+    'Cook.Cleandishes', 'Cook.Cleanup', 'Cook.Cut', 'Cook.Stir',
+    'Cook.Usestove', 'Cutbread', 'Drink.Frombottle', 'Drink.Fromcan',
+    'Drink.Fromcup', 'Drink.Fromglass', 'Eat.Attable', 'Eat.Snack', 'Enter',
+    'Getup', 'Laydown', 'Leave', 'Makecoffee.Pourgrains',
+    'Makecoffee.Pourwater', 'Maketea.Boilwater', 'Maketea.Insertteabag',
+    'Pour.Frombottle', 'Pour.Fromcan', 'Pour.Fromkettle', 'Readbook',
+    'Sitdown', 'Takepills', 'Uselaptop', 'Usetelephone', 'Usetablet', 'Walk',
+    'WatchTV')
+CV_CLASSES = (
+    'Cutbread', 'Drink.Frombottle', 'Drink.Fromcan', 'Drink.Fromcup',
+    'Drink.Fromglass', 'Eat.Attable', 'Eat.Snack', 'Enter', 'Getup', 'Leave',
+    'Pour.Frombottle', 'Pour.Fromcan', 'Readbook', 'Sitdown', 'Takepills',
+    'Uselaptop', 'Usetablet', 'Usetelephone', 'Walk')
+LABEL_SPACES = {'cs': CS_CLASSES, 'cv': CV_CLASSES}
+CS_TRAIN_SUBJECTS = frozenset((3, 4, 6, 7, 9, 12, 13, 15, 17, 19, 25))
+#: protocol -> (train cameras, validation cameras, test cameras)
+CV_CAMERAS = {
+    'cv1': (frozenset((1, )), frozenset((5, )), frozenset((2, ))),
+    'cv2': (frozenset((1, 3, 4, 6, 7)), frozenset((5, )), frozenset((2, ))),
+}
+CAMERAS = frozenset(range(1, 8))
+SUFFIX = '_pose3d.json'
+
+_NAME = re.compile(r'^(?P<activity>[A-Za-z.]+)_p(?P<subject>\d{2})'
+                   r'_r(?P<take>\d{2})_v(?P<video>\d{2})_c(?P<camera>\d{2})$')
+
+
+def parse_toyota_name(name: str) -> Optional[Dict[str, Any]]:
+    """``'Walk_p03_r01_v15_c07'`` -> ``{'activity': 'Walk', 'subject': 3,
+    'take': 1, 'video': 15, 'camera': 7}``, or ``None``."""
+    match = _NAME.match(name)
+    if match is None:
+        return None
+    fields = {k: int(v) for k, v in match.groupdict().items()
+              if k != 'activity'}
+    fields['activity'] = match.group('activity')
+    return fields
+
+
+def _schema_error(path: str, problem: str) -> MalformedInputError:
+    return MalformedInputError(
+        path, f'{problem}; expected the Toyota Smarthome LCR-Net++ schema '
+        '{"njts": 13, "frames": [[{"pose3d": [39 numbers], ...}, ...], ...]}')
+
+
+def _detection_xyz(path: str, t: int, detection: Any) -> np.ndarray:
+    if not isinstance(detection, dict) or 'pose3d' not in detection:
+        raise _schema_error(path, f'frame {t}: a detection without "pose3d"')
+    pose = detection['pose3d']
+    if not isinstance(pose, list) or len(pose) != 3 * NUM_JOINTS:
+        size = len(pose) if isinstance(pose, list) else type(pose).__name__
+        raise _schema_error(
+            path, f'frame {t}: "pose3d" has {size} values, expected '
+            f'{3 * NUM_JOINTS} (13 joints x 3)')
+    try:
+        xyz = np.asarray(pose, dtype=np.float64).reshape(3, NUM_JOINTS).T
+    except (TypeError, ValueError):
+        raise _schema_error(path, f'frame {t}: "pose3d" holds a '
+                            'non-number') from None
+    if not np.isfinite(xyz).all():
+        raise MalformedInputError(
+            path, f'frame {t}: NaN or infinite coordinates')
+    return xyz
+
+
+def _best(detections: List[Any]) -> Any:
+    scores = [d.get('cumscore') if isinstance(d, dict) else None
+              for d in detections]
+    if all(isinstance(s, (int, float)) for s in scores):
+        return detections[int(np.argmax(scores))]
+    return detections[0]
+
+
+def read_toyota_json(path: str) -> np.ndarray:
+    """Load one clip's poses.
+
+    Args:
+        path (str): ``<clip>_pose3d.json``.
+
+    Returns:
+        np.ndarray: float32 ``[T, 13, 3]``, zeros where nobody was
+        detected.
+
+    Raises:
+        MalformedInputError: Bad JSON (with its line), any deviation from
+            the accepted schema, zero frames, NaN, or no detection at all.
+    """
+    try:
+        content = json.loads(read_text(path))
+    except json.JSONDecodeError as err:
+        raise MalformedInputError(path, f'bad JSON: {err.msg} (column '
+                                  f'{err.colno})', err.lineno) from None
+    if not isinstance(content, dict):
+        raise _schema_error(path,
+                            f'a JSON {type(content).__name__} at top level')
+    if content.get('njts') != NUM_JOINTS:
+        raise _schema_error(path, f'"njts" is {content.get("njts")!r}')
+    frames = content.get('frames')
+    if not isinstance(frames, list):
+        raise _schema_error(path, 'no "frames" list')
+    if not frames:
+        raise MalformedInputError(path, 'zero frames: "frames" is empty')
+    poses = np.zeros((len(frames), NUM_JOINTS, 3), np.float32)
+    for t, detections in enumerate(frames):
+        if not isinstance(detections, list):
+            raise _schema_error(path, f'frame {t} is not a list of '
+                                'detections')
+        for detection in detections:  # validate all, keep the best
+            _detection_xyz(path, t, detection)
+        if detections:
+            poses[t] = _detection_xyz(path, t, _best(detections))
+    if not poses.any():
+        raise MalformedInputError(path, 'nobody detected in any frame')
+    return poses
+
+
+def parse_toyota_file(path: str,
+                      label_space: str = 'cs') -> List[Dict[str, Any]]:
+    """One clip file -> one annotation (mmaction2 schema).
+
+    Args:
+        path (str): ``<Activity>_pNN_rNN_vNN_cNN_pose3d.json``.
+        label_space (str): ``'cs'`` (31 classes) or ``'cv'`` (19).
+
+    Returns:
+        list[dict]: ``[{'frame_dir', 'label', 'total_frames',
+        'keypoint' [1, T, 13, 3]}]``.
+
+    Raises:
+        MalformedInputError: Bad name, unknown activity or camera, or bad
+            content (see :func:`read_toyota_json`).
+    """
+    base = osp.basename(path)
+    name = base[:-len(SUFFIX)]
+    fields = base.endswith(SUFFIX) and parse_toyota_name(name)
+    if not fields:
+        raise MalformedInputError(
+            path, 'file name does not follow '
+            '<Activity>_pNN_rNN_vNN_cNN_pose3d.json')
+    classes = LABEL_SPACES[label_space]
+    if fields['activity'] not in classes:
+        raise MalformedInputError(
+            path, f'activity {fields["activity"]!r} is not one of the '
+            f'{len(classes)} {label_space.upper()} activities')
+    if fields['camera'] not in CAMERAS:
+        raise MalformedInputError(
+            path, f'unknown camera c{fields["camera"]:02d}')
+    keypoint = read_toyota_json(path)[None]
+    return [{
+        'frame_dir': name,
+        'label': classes.index(fields['activity']),
+        'total_frames': keypoint.shape[1],
+        'keypoint': keypoint,
+    }]
+
+
+def _activity(path: str) -> Optional[str]:
+    """The activity in a well-formed clip file name, else ``None``."""
+    base = osp.basename(path)
+    fields = base.endswith(SUFFIX) and parse_toyota_name(base[:-len(SUFFIX)])
+    return fields['activity'] if fields else None
+
+
+def toyota_splits(names: Sequence[str]) -> Dict[str, List[str]]:
+    """CS, CV1 and CV2 splits of clip names (see the module docstring)."""
+    fields = {n: parse_toyota_name(n) for n in names}
+    splits = {
+        'cs_train': [n for n in names
+                     if fields[n]['subject'] in CS_TRAIN_SUBJECTS],
+        'cs_val': [n for n in names
+                   if fields[n]['subject'] not in CS_TRAIN_SUBJECTS],
+    }
+    cross_view = [n for n in names if fields[n]['activity'] in CV_CLASSES]
+    for protocol, cameras in CV_CAMERAS.items():
+        for side, members in zip(('train', 'val', 'test'), cameras):
+            splits[f'{protocol}_{side}'] = [
+                n for n in cross_view if fields[n]['camera'] in members]
+    return splits
+
+
+def convert_toyota(input_dir: str,
+                   out_file: str,
+                   label_space: str = 'cs',
+                   num_workers: int = 1,
+                   skip_bad: bool = False,
+                   store_dir: Optional[str] = None) -> Dict[str, Any]:
+    """Convert a directory of Toyota Smarthome ``*_pose3d.json`` files.
+
+    Args:
+        input_dir (str): Directory with the JSON files (other files are an
+            error: the schema is checked by name and content).
+        out_file (str): Destination annotation ``.pkl``.
+        label_space (str): ``'cs'`` (31 activities, all clips) or ``'cv'``
+            (the 19 cross-view activities only). Defaults to ``'cs'``.
+        num_workers (int): Process pool size. Defaults to 1.
+        skip_bad (bool): Skip malformed files. Defaults to False.
+        store_dir (str, optional): Also write the packed store.
+
+    Returns:
+        dict: The conversion summary (also printed).
+    """
+    if label_space not in LABEL_SPACES:
+        raise ValueError(f'label_space must be one of {sorted(LABEL_SPACES)}'
+                         f', got {label_space!r}')
+    if not osp.isdir(input_dir):
+        raise FileNotFoundError(f'{input_dir}: not a directory')
+    files = sorted(glob.glob(osp.join(input_dir, '*.json')))
+    if not files:
+        raise FileNotFoundError(f'{input_dir}: no *.json files found')
+    kept = files
+    if label_space == 'cv':  # leave the 12 other activities out, by name
+        kept = [p for p in files if _activity(p) in CV_CLASSES + (None, )]
+    return convert_files(
+        functools.partial(parse_toyota_file, label_space=label_space), kept,
+        lambda anns: toyota_splits([a['frame_dir'] for a in anns]),
+        out_file, 'lcrnet13', classes=LABEL_SPACES[label_space],
+        num_workers=num_workers, skip_bad=skip_bad, store_dir=store_dir,
+        excluded=len(files) - len(kept),
+        description='Toyota Smarthome pose files')

@@ -1,0 +1,208 @@
+"""Per-sample work that does not change between epochs.
+
+:class:`~s2i_mm.datasets.SkeletonDataset` runs :func:`preprocess_keypoint`
+once per sample when a dataset is first loaded and caches the result (see
+the dataset's docstring), instead of running a transform such as
+mmaction2's ``PreNormalize3D`` for every sample in every epoch.
+
+Steps, each optional:
+
+* ``drop_empty``: remove bodies that are zero in every frame and frames in
+  which every body is zero (missing detections); order the bodies by their
+  number of non-empty frames, most first (the main actor is body 0), as
+  ``PreNormalize3D`` does.
+* ``center``: subtract the position of the format's centre joint of body 0
+  in its first frame where that joint is present. Missing (all-zero) joints
+  stay zero. Global motion (walking, jumping) is kept.
+* ``align``: rotate about the vertical axis so that the line from
+  ``across[0]`` to ``across[1]`` (default right to left shoulder) of body 0
+  in its first frame lies along +x: a view alignment in the spirit of
+  ``PreNormalize3D``'s shoulder alignment that works for every layout with
+  those joint names. The vertical (up) axis is ``vertical_axis``
+  (1 = y for Kinect camera space).
+"""
+from typing import Any, Dict, Optional, Sequence, Union
+
+import numpy as np
+
+from .annotation import check_sample, sample_error
+
+__all__ = [
+    'normalize_preprocess', 'preprocess_keypoint', 'prepare_annotations'
+]
+
+_DEFAULT_ALIGN = dict(
+    across=('right_shoulder', 'left_shoulder'), vertical_axis=1)
+
+
+def normalize_preprocess(
+        options: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    """Canonical form of preprocessing options (``None`` = nothing to do).
+
+    Args:
+        options (dict, optional): Keys ``drop_empty`` (bool), ``center``
+            (bool), ``align`` (bool or dict with ``across`` and
+            ``vertical_axis``).
+
+    Returns:
+        dict | None: JSON-serializable options with every key present, or
+        ``None`` when no step is enabled.
+    """
+    if not options:
+        return None
+    unknown = set(options) - {'drop_empty', 'center', 'align'}
+    if unknown:
+        raise ValueError(f'unknown preprocess options {sorted(unknown)}; '
+                         'expected drop_empty, center, align')
+    align: Union[bool, Dict[str, Any]] = options.get('align', False)
+    if align:
+        align = {**_DEFAULT_ALIGN, **(align if align is not True else {})}
+        align['across'] = list(align['across'])
+    result = dict(
+        drop_empty=bool(options.get('drop_empty', False)),
+        center=bool(options.get('center', False)),
+        align=align or False)
+    if not any(result.values()):
+        return None
+    return result
+
+
+def _first_present_frame(joint_track: np.ndarray) -> Optional[int]:
+    """Index of the first frame where a ``[T, C]`` joint is non-zero."""
+    present = np.flatnonzero(np.any(joint_track != 0, axis=-1))
+    return int(present[0]) if len(present) else None
+
+
+def _vertical_rotation(vector: np.ndarray, vertical_axis: int) -> np.ndarray:
+    """Rotation about ``vertical_axis`` taking ``vector`` onto +x."""
+    a, b = [i for i in range(3) if i != vertical_axis]  # horizontal axes
+    angle = np.arctan2(vector[b], vector[a])
+    rot = np.eye(3)
+    c, s = np.cos(angle), np.sin(angle)
+    rot[a, a], rot[a, b], rot[b, a], rot[b, b] = c, s, -s, c
+    return rot
+
+
+def preprocess_keypoint(keypoint: np.ndarray,
+                        options: Optional[Dict[str, Any]],
+                        joint_names: Sequence[str],
+                        center: int,
+                        coord_channels: int = 3) -> np.ndarray:
+    """Apply the once-per-dataset steps to one sample.
+
+    Args:
+        keypoint (np.ndarray): ``[M, T, V, C]`` float32 (finite).
+        options (dict, optional): Output of :func:`normalize_preprocess`.
+        joint_names (Sequence[str]): Joint names of the format.
+        center (int): Index of the format's centre joint.
+        coord_channels (int): How many leading channels are coordinates
+            (3 for x, y, z; 2 for x, y, score). Defaults to 3.
+
+    Returns:
+        np.ndarray: The processed ``[M', T', V, C]`` float32 array.
+
+    Raises:
+        ValueError: If every frame is empty, or ``align`` names a joint
+            the format lacks.
+    """
+    if options is None:
+        return keypoint
+    present = np.any(keypoint[..., :coord_channels] != 0, axis=-1)
+    if options['drop_empty']:
+        body_frames = present.any(-1).sum(-1)  # [M]
+        bodies = [m for m in np.argsort(-body_frames, kind='stable')
+                  if body_frames[m] > 0]
+        if not bodies:
+            raise ValueError('every frame is empty (all joints are zero)')
+        frames = np.flatnonzero(present[bodies].any(axis=(0, 2)))
+        keypoint = keypoint[bodies][:, frames]
+        present = present[bodies][:, frames]
+    coords = keypoint[..., :coord_channels].astype(np.float64)
+    if options['center']:
+        first = _first_present_frame(coords[0, :, center])
+        if first is not None:
+            coords = coords - coords[0, first, center]
+    align = options['align']
+    if align:
+        if coord_channels != 3:
+            raise ValueError('align needs 3D coordinates (x, y, z)')
+        names = list(joint_names)
+        missing = [j for j in align['across'] if j not in names]
+        if missing:
+            raise ValueError(f'align: the skeleton format has no joint '
+                             f'{missing}')
+        right, left = (names.index(j) for j in align['across'])
+        both = np.all(present[0][:, [right, left]], axis=-1)
+        frames = np.flatnonzero(both)
+        if len(frames):
+            across = coords[0, frames[0], left] - coords[0, frames[0], right]
+            rot = _vertical_rotation(across, int(align['vertical_axis']))
+            coords = coords @ rot.T
+    coords = np.where(present[..., None], coords, 0)
+    out = keypoint.astype(np.float32, copy=True)
+    out[..., :coord_channels] = coords
+    return out
+
+
+def prepare_annotations(data: Dict[str, Any], skeleton_format,
+                        options: Optional[Dict[str, Any]],
+                        source: str) -> Dict[str, Any]:
+    """Check and preprocess every sample of a loaded annotation dict.
+
+    Samples are replaced in ``data['annotations']`` one by one (the
+    originals are released as it goes). For a format with a ``score``
+    channel (e.g. ``coco17``: x, y, score), mmaction2's 2D layout
+    ``keypoint`` ``[..., 2]`` plus ``keypoint_score`` is merged into one
+    ``[..., 3]`` array.
+
+    Args:
+        data (dict): As returned by
+            :func:`~s2i_mm.datasets.annotation.load_annotation_file`.
+        skeleton_format (SkeletonFormat): The layout of the samples.
+        options (dict, optional): Output of :func:`normalize_preprocess`.
+        source (str): The file, for error messages.
+
+    Returns:
+        dict: ``data``, with ``skeleton_format`` set to the format's name.
+
+    Raises:
+        SkeletonDataError: The first bad sample, naming file and sample.
+    """
+    fmt = skeleton_format
+    coords = sum(c in ('x', 'y', 'z') for c in fmt.channels)
+    annotations = data['annotations']
+    items = range(len(annotations))
+    if len(annotations) >= 2000:
+        from rich.progress import track
+        items = track(items, description='checking samples',
+                      transient=True)
+    for i in items:
+        ann = _with_score_channel(annotations[i], fmt.channels)
+        keypoint = check_sample(ann, i, source, fmt.num_joints,
+                                [len(fmt.channels)])
+        try:
+            keypoint = preprocess_keypoint(keypoint, options,
+                                           fmt.joint_names, fmt.center,
+                                           coords)
+        except ValueError as err:
+            raise sample_error(source, i, ann, str(err)) from None
+        annotations[i] = dict(ann, keypoint=keypoint,
+                              total_frames=keypoint.shape[1])
+    data['skeleton_format'] = fmt.name
+    return data
+
+
+def _with_score_channel(ann: Any, channels: Sequence[str]) -> Any:
+    """Merge a separate ``keypoint_score`` into a ``score`` channel."""
+    if (not isinstance(ann, dict) or 'score' not in channels
+            or 'keypoint_score' not in ann):
+        return ann
+    keypoint, score = ann['keypoint'], ann['keypoint_score']
+    if (getattr(keypoint, 'ndim', 0) != 4
+            or keypoint.shape[-1] != len(channels) - 1
+            or getattr(score, 'shape', None) != keypoint.shape[:-1]):
+        return ann
+    ann = {k: v for k, v in ann.items() if k != 'keypoint_score'}
+    ann['keypoint'] = np.concatenate(
+        [keypoint, score[..., None].astype(keypoint.dtype)], axis=-1)
+    return ann

@@ -1,0 +1,89 @@
+"""Split names, including semi-supervised label subsets.
+
+A split name ``<base>_<P>pct`` (e.g. ``xsub_train_1pct``,
+``xsub_train_10pct``, ``train_0.5pct``) that the annotation file does not
+define is resolved from the split ``<base>``: a class-balanced ``P`` percent
+subset drawn with a seed. Class-balanced means stratified: every class
+keeps ``round(P / 100 * n_c)`` of its ``n_c`` samples, at least one.
+
+The draw depends only on the seed, the base split's names and labels (not
+on their order in the file) and numpy's PCG64 generator, whose streams are
+identical on every platform, so every machine gets the same subset.
+"""
+import re
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+__all__ = ['parse_semi_split', 'semi_supervised_subset', 'resolve_split']
+
+_SEMI = re.compile(r'^(?P<base>.+)_(?P<pct>\d+(?:\.\d+)?)pct$')
+
+
+def parse_semi_split(name: str) -> Optional[Tuple[str, float]]:
+    """``(base, percent)`` for ``'<base>_<P>pct'``, else ``None``."""
+    match = _SEMI.match(name)
+    if match is None:
+        return None
+    return match['base'], float(match['pct'])
+
+
+def semi_supervised_subset(names: Sequence[str], labels: Sequence[int],
+                           percent: float, seed: int = 0) -> List[str]:
+    """A deterministic, class-balanced subset of labelled samples.
+
+    Args:
+        names (Sequence[str]): Sample names (``frame_dir``), unique.
+        labels (Sequence[int]): Label of each name.
+        percent (float): Percentage to keep, in ``(0, 100]``.
+        seed (int): Seed of the draw. Defaults to 0.
+
+    Returns:
+        list[str]: The chosen names, sorted.
+    """
+    if not 0 < percent <= 100:
+        raise ValueError(f'percent must be in (0, 100], got {percent}')
+    by_class: Dict[int, List[str]] = {}
+    for name, label in zip(names, labels):
+        by_class.setdefault(int(label), []).append(name)
+    chosen = []
+    for label in sorted(by_class):
+        members = sorted(by_class[label])
+        keep = max(1, int(round(len(members) * percent / 100)))
+        rng = np.random.default_rng([int(seed), label])
+        picks = rng.permutation(len(members))[:keep]
+        chosen.extend(members[i] for i in picks)
+    return sorted(chosen)
+
+
+def resolve_split(split: str, splits: Dict[str, Sequence[str]],
+                  labels: Dict[str, int], seed: int = 0,
+                  source: str = '') -> List[str]:
+    """Names in ``split``, resolving semi-supervised subsets on the fly.
+
+    Args:
+        split (str): The split name.
+        splits (dict): Split name -> names, as in the annotation file.
+        labels (dict): Name -> label for every sample of the file.
+        seed (int): Seed for semi-supervised subsets. Defaults to 0.
+        source (str): The file, for the error message.
+
+    Returns:
+        list[str]: Names of the split (in the file's order for a split the
+        file defines).
+
+    Raises:
+        KeyError: If neither ``split`` nor its base split exists.
+    """
+    if split in splits:
+        return list(splits[split])
+    semi = parse_semi_split(split)
+    if semi is not None and semi[0] in splits:
+        base = [n for n in splits[semi[0]] if n in labels]
+        return semi_supervised_subset(
+            base, [labels[n] for n in base], semi[1], seed)
+    raise KeyError(
+        f'{source}: no split {split!r}; the file has '
+        f'{sorted(splits) or "no splits"} (a semi-supervised subset is '
+        'named <split>_<P>pct, e.g. xsub_train_1pct)')
+

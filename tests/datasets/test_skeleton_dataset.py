@@ -1,0 +1,134 @@
+import os
+import pickle
+
+import numpy as np
+import pytest
+from _skeleton_data import make_data, make_sample
+
+from s2i_mm.datasets import SkeletonDataError, SkeletonDataset
+from s2i_mm.registry import DATASETS
+
+
+def _dump(data, path):
+    with open(path, 'wb') as f:
+        pickle.dump(data, f)
+    return str(path)
+
+
+def test_round_trip_unchanged(tmp_path):
+    data = make_data()
+    ann = _dump(data, tmp_path / 'hand.pkl')
+    ds = SkeletonDataset(ann, split='val', preprocess=None, cache=False)
+    assert len(ds) == len(data['split']['val'])
+    originals = {a['frame_dir']: a for a in data['annotations']}
+    for i in range(len(ds)):
+        info = ds[i]
+        ref = originals[info['frame_dir']]
+        np.testing.assert_array_equal(info['keypoint'], ref['keypoint'])
+        assert info['label'] == ref['label']
+        assert info['total_frames'] == ref['total_frames']
+        assert info['skeleton_format'] == 'ntu25'
+        assert info['gt_label'] == ref['label']  # for mmpretrain packing
+        assert info['modality'] == 'Pose'
+    assert ds.num_classes == 3
+
+
+def test_built_from_registry_with_class_names(tmp_path):
+    data = make_data()
+    data['classes'] = ['a', 'b', 'c']
+    ann = _dump(data, tmp_path / 'hand.pkl')
+    ds = DATASETS.build(dict(type='SkeletonDataset', ann_file=ann,
+                             split='train', cache_dir=str(tmp_path / 'c')))
+    assert ds.metainfo['classes'] == ('a', 'b', 'c')
+    assert ds.num_classes == 3
+    renamed = SkeletonDataset(ann, metainfo=dict(classes=['x', 'y', 'z']),
+                              cache=False)
+    assert renamed.metainfo['classes'] == ('x', 'y', 'z')
+
+
+def test_preprocess_drops_empty_and_centres(tmp_path):
+    sample = make_sample('s', 0, num_frames=5, bodies=2)
+    sample['keypoint'][0, 2] = 0  # a missing frame
+    data = dict(split={}, annotations=[sample], skeleton_format='ntu25')
+    ann = _dump(data, tmp_path / 'one.pkl')
+    ds = SkeletonDataset(ann, cache=False)
+    kp = ds[0]['keypoint']
+    assert kp.shape == (1, 4, 25, 3)  # empty body and frame dropped
+    np.testing.assert_allclose(kp[0, 0, 20], 0, atol=1e-6)  # centre joint
+    expected = sample['keypoint'][0, [0, 1, 3, 4]] - sample['keypoint'][0, 0,
+                                                                        20]
+    np.testing.assert_allclose(kp[0], expected, atol=1e-5)
+
+
+def test_alignment_puts_shoulders_on_x(tmp_path):
+    data = make_data(num_per_class=1, num_classes=1)
+    ann = _dump(data, tmp_path / 'a.pkl')
+    ds = SkeletonDataset(
+        ann, cache=False,
+        preprocess=dict(drop_empty=True, center=True, align=True))
+    kp = ds[0]['keypoint']
+    across = kp[0, 0, 4] - kp[0, 0, 8]  # left - right shoulder
+    assert across[0] > 0 and abs(across[2]) < 1e-5
+
+
+def test_cache_is_reused_and_invalidated(tmp_path):
+    data = make_data()
+    ann = _dump(data, tmp_path / 'hand.pkl')
+    first = SkeletonDataset(ann, split='train')
+    cache_root = tmp_path / '.s2i_cache'
+    caches = os.listdir(cache_root)
+    assert len(caches) == 1
+    cache = cache_root / caches[0]
+    stamp = os.stat(cache / 'keypoint.npy').st_mtime_ns
+    again = SkeletonDataset(ann, split='train')
+    assert os.stat(cache / 'keypoint.npy').st_mtime_ns == stamp
+    np.testing.assert_array_equal(first[0]['keypoint'], again[0]['keypoint'])
+    # editing the source selects a new cache and removes the stale one
+    data['annotations'][0]['keypoint'] += 1
+    os.utime(_dump(data, tmp_path / 'hand.pkl'), ns=(1, 1))
+    edited = SkeletonDataset(ann, split='train')
+    assert os.listdir(cache_root) != caches and len(os.listdir(
+        cache_root)) == 1
+    uncached = SkeletonDataset(ann, split='train', cache=False)
+    np.testing.assert_array_equal(edited[0]['keypoint'],
+                                  uncached[0]['keypoint'])
+
+
+@pytest.mark.parametrize('break_it, message', [
+    (lambda a: a['keypoint'].__setitem__((0, 1, 3, 0), np.nan), 'NaN'),
+    (lambda a: a.update(keypoint=a['keypoint'][:, :, :20]), '20 joints'),
+    (lambda a: a.update(keypoint=a['keypoint'][:, :0]), 'zero'),
+    (lambda a: a.update(total_frames=99), 'total_frames'),
+])
+def test_bad_sample_named(tmp_path, break_it, message):
+    data = make_data()
+    break_it(data['annotations'][4])
+    ann = _dump(data, tmp_path / 'bad.pkl')
+    with pytest.raises(SkeletonDataError) as err:
+        SkeletonDataset(ann, cache=False)
+    assert 'bad.pkl' in str(err.value) and "'c1_0'" in str(err.value)
+    assert message in str(err.value)
+    assert not (tmp_path / '.s2i_cache').exists() or not os.listdir(
+        tmp_path / '.s2i_cache')
+
+
+def test_truncated_file_and_unknown_format(tmp_path):
+    ann = _dump(make_data(), tmp_path / 'ok.pkl')
+    payload = open(ann, 'rb').read()
+    (tmp_path / 'cut.pkl').write_bytes(payload[:len(payload) // 2])
+    with pytest.raises(SkeletonDataError, match='cut.pkl'):
+        SkeletonDataset(str(tmp_path / 'cut.pkl'))
+    with pytest.raises(SkeletonDataError, match='holds .ntu25.'):
+        SkeletonDataset(ann, skeleton_format='kinect20')
+    data = make_data(skeleton_format=None)
+    bare = _dump(data, tmp_path / 'bare.pkl')
+    with pytest.raises(SkeletonDataError, match='unknown skeleton format'):
+        SkeletonDataset(bare, skeleton_format='no_such_layout')
+    with pytest.raises(SkeletonDataError, match='pass skeleton_format'):
+        SkeletonDataset(bare)
+
+
+def test_unknown_split_lists_the_available_ones(tmp_path):
+    ann = _dump(make_data(), tmp_path / 'a.pkl')
+    with pytest.raises(KeyError, match='xsub_train'):
+        SkeletonDataset(ann, split='nope', cache=False)

@@ -1,0 +1,95 @@
+"""Writers of tiny raw dataset files in the published formats (test data).
+
+Each writer follows the format description the converter documents, so a
+test that round-trips through it checks the parser against the format, not
+against itself.
+"""
+import json
+import os.path as osp
+
+import numpy as np
+
+
+def ntu_body_lines(xyz, body_id=72057594037931101):
+    """Lines of one body of an NTU ``.skeleton`` frame: the 10-value info
+    line, the joint count and 25 lines of 12 values."""
+    lines = [f'{body_id} 0 1 1 1 1 0 0.02764709 0.05745083 2', '25']
+    for j, (x, y, z) in enumerate(xyz):
+        # x y z depthX depthY colorX colorY orientW X Y Z trackingState
+        lines.append(f'{x:.7f} {y:.7f} {z:.7f} 277.4 191.6 1036.3 '
+                     f'{500 + j:.1f} -0.2 0.01 0.97 -0.05 2')
+    return lines
+
+
+def write_ntu_skeleton(path, frames):
+    """Write ``frames`` (list over time of lists of ``[25, 3]`` bodies) as
+    an NTU RGB+D ``.skeleton`` file; returns its lines."""
+    lines = [str(len(frames))]
+    for bodies in frames:
+        lines.append(str(len(bodies)))
+        for k, xyz in enumerate(bodies):
+            lines += ntu_body_lines(xyz, 72057594037931101 + k)
+    write_lines(path, lines)
+    return lines
+
+
+def write_lines(path, lines):
+    with open(path, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+
+
+def random_motion(rng, num_frames, num_joints, scale=0.1, offset=0.0):
+    """A smooth random trajectory ``[T, V, 3]``."""
+    steps = rng.normal(0, scale, size=(num_frames, num_joints, 3))
+    return (np.cumsum(steps, axis=0) + offset).astype(np.float32)
+
+
+def write_pku_video(skeleton_dir, label_dir, video, bodies, intervals):
+    """Write a PKU-MMD video: skeleton file (one line per frame, 150
+    comma-free values: 2 bodies x 25 joints x xyz, second body zero when
+    absent) and label file (``label,start,end,confidence`` lines)."""
+    num_frames = bodies[0].shape[0]
+    rows = np.zeros((num_frames, 2, 25, 3), np.float32)
+    for k, body in enumerate(bodies):
+        rows[:, k] = body
+    write_lines(osp.join(skeleton_dir, f'{video}.txt'),
+                [' '.join(f'{v:.6f}' for v in r.ravel())
+                 for r in rows])
+    write_lines(osp.join(label_dir, f'{video}.txt'),
+                [f'{a},{s},{e},1' for a, s, e in intervals])
+
+
+def write_pku_split(path, train, val):
+    """A PKU-MMD split file as published (note the upstream spelling
+    'Validataion')."""
+    write_lines(path, ['Training videos: ', ', '.join(train),
+                       'Validataion videos: ', ', '.join(val)])
+
+
+def write_ucla_json(directory, file_name, skeletons, label):
+    """The CTR-GCN redistribution of NW-UCLA: one JSON per sequence."""
+    path = osp.join(directory, f'{file_name}.json')
+    with open(path, 'w') as f:
+        json.dump({'file_name': file_name,
+                   'skeletons': np.asarray(skeletons).tolist(),
+                   'label': label}, f)
+    return path
+
+
+def lcrnet_detection(xyz, score=1.0):
+    """One LCR-Net++ detection: pose3d = all x, then all y, then all z."""
+    xyz = np.asarray(xyz, dtype=np.float64)
+    return {'pose2d': [0.0] * 26,
+            'pose3d': np.concatenate([xyz[:, 0], xyz[:, 1],
+                                      xyz[:, 2]]).tolist(),
+            'cumscore': score}
+
+
+def write_toyota_json(directory, name, frames, njts=13):
+    """Toyota Smarthome skeleton v1.2 file ``<name>_pose3d.json``;
+    ``frames`` is a list over time of lists of detections."""
+    path = osp.join(directory, f'{name}_pose3d.json')
+    with open(path, 'w') as f:
+        json.dump({'njts': njts, 'K': [[1.0, 0, 0], [0, 1.0, 0], [0, 0, 1]],
+                   'frames': frames}, f)
+    return path

@@ -1,0 +1,91 @@
+"""Pack a skeleton annotation pkl into a memory-mapped store.
+
+The store (a directory of ``.npy`` files, an ``index.npz`` and a
+``meta.json``; no pickle) is read by ``SkeletonDataset`` like the pkl, but
+DataLoader workers share its pages instead of each copying Python objects.
+Every sample is checked; the output is written under a temporary name and
+renamed into place, so a failure leaves nothing behind.
+
+Example::
+
+    python tools/data/pack.py data/ntu120_3d.pkl data/ntu120_3d \
+        --skeleton-format ntu25 --preprocess
+"""
+import argparse
+import sys
+
+from rich.console import Console
+
+import s2i_mm  # noqa: F401
+from s2i_mm.datasets import (
+    DEFAULT_PREPROCESS,
+    SkeletonDataError,
+    load_annotation_file,
+    normalize_preprocess,
+    write_store,
+)
+from s2i_mm.datasets.preprocess import prepare_annotations
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Pack a skeleton annotation pkl into a store')
+    parser.add_argument('input', help='annotation file (.pkl)')
+    parser.add_argument('output', help='store directory to create')
+    parser.add_argument(
+        '--skeleton-format',
+        help='layout of the data (default: the one the file records)')
+    parser.add_argument(
+        '--preprocess', action='store_true',
+        help='store samples preprocessed as SkeletonDataset does by default '
+        '(drop empty bodies/frames, centre); the dataset then uses the '
+        'store directly instead of caching a processed copy')
+    parser.add_argument(
+        '--align', action='store_true',
+        help='with --preprocess, also align the shoulders with the x axis')
+    parser.add_argument(
+        '--overwrite', action='store_true', help='replace an existing store')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    from s2i_mm.formats import get_format
+    args = parse_args(argv)
+    console = Console(stderr=True)
+    options = None
+    if args.preprocess:
+        options = normalize_preprocess(
+            dict(DEFAULT_PREPROCESS, align=args.align))
+    try:
+        data = load_annotation_file(args.input)
+        recorded = data.get('skeleton_format')
+        name = args.skeleton_format or recorded
+        if name is None:
+            raise SkeletonDataError(
+                f'{args.input}: the file does not record its skeleton '
+                'format; pass --skeleton-format')
+        if recorded is not None and recorded != name:
+            raise SkeletonDataError(
+                f'{args.input}: the file holds {recorded!r} skeletons, not '
+                f'{name!r}')
+        try:
+            fmt = get_format(name)
+        except Exception as err:
+            raise SkeletonDataError(
+                f'{args.input}: unknown skeleton format {name!r} '
+                f'({err})') from None
+        prepare_annotations(data, fmt, options, args.input)
+        write_store(data, args.output, preprocess=options,
+                    source=dict(path=args.input), overwrite=args.overwrite,
+                    progress=True)
+    except (SkeletonDataError, FileNotFoundError, FileExistsError) as err:
+        console.print(f'error: {err}', markup=False)
+        return 1
+    console.print(
+        f'packed {len(data["annotations"])} samples into {args.output}',
+        markup=False)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
