@@ -1,0 +1,24 @@
+"""Skeleton formats: layouts as data, a registry, and the built-ins."""
+from .builtin_formats import COCO17, KINECT20, LCRNET13, NTU25
+from .format_registry import (
+    FORMATS,
+    SPEC_EXTENSIONS,
+    FormatRegistry,
+    get_format,
+    list_formats,
+    load_format_spec,
+    register_format,
+)
+from .skeleton_format import (
+    BODY_PARTS,
+    SkeletonFormat,
+    SkeletonFormatError,
+    derive_s2i_order,
+)
+
+__all__ = [
+    'BODY_PARTS', 'COCO17', 'FORMATS', 'FormatRegistry', 'KINECT20',
+    'LCRNET13', 'NTU25', 'SPEC_EXTENSIONS', 'SkeletonFormat',
+    'SkeletonFormatError', 'derive_s2i_order', 'get_format', 'list_formats',
+    'load_format_spec', 'register_format'
+]

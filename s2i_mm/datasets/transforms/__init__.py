@@ -1,0 +1,10 @@
+"""Skeleton transforms: modalities, S2I encoding, fast frame sampling."""
+from .fast_uniform_sample_frames import FastUniformSampleFrames
+from .s2i_encode import S2IEncode
+from .skeleton_modality import SkeletonModality
+from .skeleton_sample import SkeletonSampleError
+
+__all__ = [
+    'FastUniformSampleFrames', 'S2IEncode', 'SkeletonModality',
+    'SkeletonSampleError'
+]

@@ -1,0 +1,152 @@
+"""Joint, bone and motion modalities of a skeleton sample, for any
+format."""
+from typing import List, Sequence, Union
+
+import numpy as np
+from mmcv.transforms import BaseTransform
+
+from s2i_mm.formats import SkeletonFormat
+from s2i_mm.registry import TRANSFORMS
+
+from .skeleton_sample import FormatResolver, checked_keypoint, present_mask
+
+__all__ = ['SkeletonModality', 'MODALITIES', 'bone', 'motion']
+
+#: Accepted modality names; long names are aliases of the short ones.
+MODALITIES = {
+    'j': 'j', 'joint': 'j',
+    'b': 'b', 'bone': 'b',
+    'm': 'm', 'motion': 'm', 'jm': 'm', 'joint_motion': 'm',
+    'bm': 'bm', 'bone_motion': 'bm',
+}
+
+
+def _score_channels(fmt: SkeletonFormat, channels: int) -> List[int]:
+    if channels != len(fmt.channels):
+        return []
+    return [c for c, name in enumerate(fmt.channels) if name == 'score']
+
+
+def bone(keypoint: np.ndarray, fmt: SkeletonFormat) -> np.ndarray:
+    """Bone vectors: each joint minus its parent (zero at the centre).
+
+    A ``score`` channel (2D formats) is the mean of the two joints' scores,
+    as mmaction2's ``JointToBone`` does.
+
+    Args:
+        keypoint (np.ndarray): [M, T, V, C].
+        fmt (SkeletonFormat): Format giving the parents.
+
+    Returns:
+        np.ndarray: [M, T, V, C] float32.
+    """
+    parent = keypoint[:, :, fmt.parent_index]
+    out = keypoint - parent
+    for c in _score_channels(fmt, keypoint.shape[-1]):
+        out[..., c] = (keypoint[..., c] + parent[..., c]) / 2
+    return out
+
+
+def motion(values: np.ndarray, present: np.ndarray,
+           fmt: SkeletonFormat) -> np.ndarray:
+    """Motion: the difference to the next frame; the last frame is zero.
+
+    Motion is also zero at frame ``t`` when the person is absent in frame
+    ``t`` or ``t + 1`` (a jump from or to a zero-filled frame is not a
+    movement). A ``score`` channel is the mean of the two frames' scores.
+
+    Args:
+        values (np.ndarray): [M, T, V, C] joints or bones.
+        present (np.ndarray): bool [M, T], person-frames with a skeleton.
+        fmt (SkeletonFormat): Format giving the channel names.
+
+    Returns:
+        np.ndarray: [M, T, V, C] float32.
+    """
+    out = np.zeros_like(values)
+    out[:, :-1] = values[:, 1:] - values[:, :-1]
+    for c in _score_channels(fmt, values.shape[-1]):
+        out[:, :-1, :, c] = (values[:, 1:, :, c] + values[:, :-1, :, c]) / 2
+    both = present[:, :-1] & present[:, 1:]
+    if not both.all():
+        out[:, :-1][~both] = 0.
+    return out
+
+
+@TRANSFORMS.register_module()
+class SkeletonModality(BaseTransform):
+    """Turn joint coordinates into one or more modality streams.
+
+    ``'j'`` joint (the coordinates), ``'b'`` bone (joint minus its parent,
+    from the format's tree), ``'m'`` motion (next frame minus this frame,
+    last frame zero) and ``'bm'`` bone motion. One modality gives one
+    stream (e.g. the bone stream of a three-stream model); several are
+    stacked along the channel axis in the given order (``('j', 'b', 'm')``
+    gives C * 3 channels), as mmaction2's ``GenSkeFeat`` does.
+
+    Required Keys:
+
+        - keypoint (np.ndarray): float [M, T, V, C] joint coordinates.
+        - skeleton_format (str, optional): needed unless the transform has
+          ``skeleton_format``.
+
+    Modified Keys:
+
+        - keypoint: [M, T, V, C * len(modalities)].
+
+    Added Keys:
+
+        - keypoint_present (np.ndarray): bool [M, T], person-frames holding
+          a skeleton in the joint coordinates (a bone or motion value may be
+          zero where the person is present; :class:`S2IEncode` uses this
+          mask rather than guessing from the values).
+
+    Args:
+        modalities (str | Sequence[str]): Names from :data:`MODALITIES`.
+            Defaults to ``('j', )``.
+        skeleton_format (str | dict | SkeletonFormat, optional): Format of
+            every sample. Defaults to None: use each sample's
+            ``skeleton_format`` key.
+    """
+
+    def __init__(self,
+                 modalities: Union[str, Sequence[str]] = ('j', ),
+                 skeleton_format=None) -> None:
+        if isinstance(modalities, str):
+            modalities = (modalities, )
+        unknown = [m for m in modalities if m not in MODALITIES]
+        if unknown or not modalities:
+            raise ValueError(
+                f'Unknown modalities {unknown or modalities}; choose from '
+                f'{sorted(MODALITIES)}.')
+        self.modalities = tuple(MODALITIES[m] for m in modalities)
+        self.skeleton_format = skeleton_format
+        self._formats = FormatResolver(skeleton_format)
+
+    def transform(self, results: dict) -> dict:
+        """Replace ``keypoint`` by the stacked modality streams."""
+        fmt = self._formats(results)
+        joints = checked_keypoint(results, fmt)
+        present = present_mask(joints)
+        bones = None
+        streams = []
+        for name in self.modalities:
+            if name in ('b', 'bm') and bones is None:
+                bones = bone(joints, fmt)
+            if name == 'j':
+                streams.append(joints)
+            elif name == 'b':
+                streams.append(bones)
+            elif name == 'm':
+                streams.append(motion(joints, present, fmt))
+            else:
+                streams.append(motion(bones, present, fmt))
+        results['keypoint'] = (
+            streams[0]
+            if len(streams) == 1 else np.concatenate(streams, axis=-1))
+        results['keypoint_present'] = present
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(modalities={self.modalities}, '
+                f'skeleton_format={self.skeleton_format!r})')

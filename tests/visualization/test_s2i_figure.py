@@ -1,0 +1,90 @@
+"""S2I pictures: panel content, axis labels, and tools/visualize_s2i.py."""
+import os.path as osp
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from s2i_mm.formats import get_format
+from s2i_mm.visualization import (
+    draw_s2i_figure,
+    encode_modalities,
+    save_figure,
+)
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def kinect_sample(frames=12, seed=0, persons=2):
+    rng = np.random.default_rng(seed)
+    kp = rng.normal(size=(persons, frames, 20, 3)).astype(np.float32)
+    return dict(keypoint=kp, frame_dir=f'a01_s01_e0{seed}_v01',
+                total_frames=frames)
+
+
+def test_panels_show_the_encoded_modalities_with_joint_names():
+    fmt = get_format('kinect20')
+    sample = kinect_sample()
+    fig = draw_s2i_figure(sample, 'kinect20', modalities=('j', 'b', 'm'),
+                          size=(64, 64))
+    axes = fig.axes
+    assert len(axes) == 3
+    expected = encode_modalities(sample, fmt, ('j', 'b', 'm'), size=(64, 64))
+    for ax, results in zip(axes, expected):
+        shown = ax.get_images()[0].get_array()
+        np.testing.assert_array_equal(np.asarray(shown), results['img'])
+        labels = [t.get_text() for t in ax.get_xticklabels()]
+        names = [fmt.joint_names[j] for j in fmt.s2i_order]
+        assert labels == names * 2  # two persons side by side
+        texts = [t.get_text() for t in ax.texts]
+        assert texts == ['torso', 'left arm', 'right arm', 'left leg',
+                         'right leg'] * 2
+    # bone and motion differ from the joint image
+    assert not np.allclose(expected[0]['img'], expected[1]['img'])
+    assert not np.allclose(expected[0]['img'], expected[2]['img'])
+
+
+def test_save_figure_is_atomic(tmp_path):
+    fig = draw_s2i_figure(kinect_sample(), 'kinect20', modalities=('j', ),
+                          size=(32, 32))
+    out = tmp_path / 'sub' / 'pic.png'
+    save_figure(fig, str(out))
+    assert out.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+    assert [p.name for p in out.parent.iterdir()] == ['pic.png']
+
+    class Broken:
+        def savefig(self, *args, **kwargs):
+            raise RuntimeError('disk full')
+
+    with pytest.raises(RuntimeError, match='disk full'):
+        save_figure(Broken(), str(tmp_path / 'sub' / 'other.png'))
+    assert [p.name for p in out.parent.iterdir()] == ['pic.png']
+
+
+def test_visualize_tool_writes_pngs(tmp_path):
+    samples = [kinect_sample(seed=i) for i in range(3)]
+    for i, s in enumerate(samples):
+        s['label'] = i
+    ann = tmp_path / 'ucla.pkl'
+    with open(ann, 'wb') as f:
+        pickle.dump(dict(split=dict(val=[s['frame_dir'] for s in samples]),
+                         annotations=samples), f)
+    out_dir = tmp_path / 'vis'
+    cmd = [sys.executable, 'tools/visualize_s2i.py', str(ann), '--split',
+           'val', '--skeleton-format', 'kinect20', '--samples', '1',
+           'a01_s01_e02_v01', '--clip-len', '8', '--out-dir', str(out_dir)]
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    written = sorted(p.name for p in out_dir.iterdir())
+    assert written == ['a01_s01_e01_v01_s2i.png', 'a01_s01_e02_v01_s2i.png']
+    for name in written:
+        assert (out_dir / name).read_bytes()[:4] == b'\x89PNG'
+    bad = subprocess.run(cmd[:7] + ['--samples', 'nope', '--out-dir',
+                                     str(out_dir)],
+                         cwd=REPO, capture_output=True, text=True,
+                         timeout=300)
+    assert bad.returncode != 0
+    assert "No sample 'nope'" in bad.stderr
