@@ -67,30 +67,37 @@ def test_found_the_configs():
 def test_config_builds_and_runs(config, fixtures):
     cfg = Config.fromfile(config)
     assert cfg.default_scope == 's2i_mm'
-    dataset_cfg = cfg.train_dataloader.dataset.copy()
+    with DefaultScope.overwrite_default_scope('s2i_mm'):
+        train = _sample(cfg.train_dataloader, fixtures)
+        test = (_sample(cfg.test_dataloader, fixtures)
+                if cfg.get('test_dataloader') else None)
+        model, built = _model(cfg)
+        size = tuple(model.backbone.patch_embed.init_input_size)
+        assert tuple(train['inputs'].shape[-2:]) == size
+        if not built:
+            return  # the same network already ran on this pipeline's output
+        with torch.no_grad():
+            if cfg.model.type == 'S2IMAE':
+                losses = model.loss(*_preprocess(model, [train]))
+                assert torch.isfinite(losses['loss'])
+            else:
+                # multi-clip test samples: [num_clips, 3, H, W]
+                assert test['inputs'].shape[-3:] == (3, ) + size
+                pred = model.test_step(pseudo_collate([test]))[0]
+                assert pred.pred_score.shape == (5, )
+
+
+def _sample(dataloader_cfg, fixtures):
+    """The first sample of a config's dataset, read from the fixture."""
+    dataset_cfg = dataloader_cfg.dataset.copy()
     fmt = dataset_cfg.get('skeleton_format') or 'ntu25'
     dataset_cfg.update(
         ann_file=fixtures[fmt],
         split=_fixture_split(dataset_cfg.get('split') or 'train'),
         cache=False)
-    with DefaultScope.overwrite_default_scope('s2i_mm'):
-        dataset = DATASETS.build(dataset_cfg)
-        sample = dataset[0]
-        model, built = _model(cfg)
-        size = model.backbone.patch_embed.init_input_size
-        assert tuple(sample['inputs'].shape[-2:]) == tuple(size)
-        if not built:
-            return  # the same network already ran on this pipeline's output
-        batch = pseudo_collate([sample])
-        with torch.no_grad():
-            if cfg.model.type == 'S2IMAE':
-                losses = model.loss(*_preprocess(model, batch))
-                assert torch.isfinite(losses['loss'])
-            else:
-                pred = model.test_step(batch)[0]
-                assert pred.pred_score.shape == (5, )
+    return DATASETS.build(dataset_cfg)[0]
 
 
-def _preprocess(model, batch):
-    data = model.data_preprocessor(batch, training=True)
+def _preprocess(model, samples):
+    data = model.data_preprocessor(pseudo_collate(samples), training=True)
     return data['inputs'], data['data_samples']

@@ -113,7 +113,9 @@ def merge_args(cfg: Config, args) -> Config:
         randomness['deterministic'] = True
     if args.diff_rank_seed:
         randomness['diff_rank_seed'] = True
-    cfg.randomness = randomness
+    if randomness:
+        randomness.setdefault('seed', None)  # None: mmengine draws one
+        cfg.randomness = randomness
     return cfg
 
 

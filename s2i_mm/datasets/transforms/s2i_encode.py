@@ -55,7 +55,12 @@ class S2IEncode(BaseTransform):
 
     Added Keys:
 
-        - img (np.ndarray): float32 [H, W, C], values in [0, 1].
+        - img (np.ndarray): float32 [H, W, C], values in [0, 1]. With
+          ``num_clips`` N > 1 in the results (test-time multi-clip
+          sampling), each clip is encoded alone and ``img`` is
+          ``[N, C, H, W]``: channels-first, because mmpretrain's
+          ``PackInputs`` transposes only 3-D arrays; ``S2IClassifier``
+          averages the clips' scores.
         - img_shape (tuple): ``(H, W)``.
         - ori_shape (tuple): ``(rows, columns)`` of the grid before
           resizing.
@@ -120,6 +125,9 @@ class S2IEncode(BaseTransform):
     # ------------------------------------------------------------------
     def transform(self, results: dict) -> dict:
         """Encode ``results['keypoint']`` into ``results['img']``."""
+        num_clips = int(results.get('num_clips', 1))
+        if num_clips > 1:
+            return self._encode_clips(results, num_clips)
         fmt = self._formats(results)
         keypoint = checked_keypoint(results, fmt)
         present = results.get('keypoint_present')
@@ -185,6 +193,30 @@ class S2IEncode(BaseTransform):
         img = self._resize(grid)
         results['img'] = img
         results['img_shape'] = img.shape[:2]
+        return results
+
+    def _encode_clips(self, results: dict, num_clips: int) -> dict:
+        """Encode each of ``num_clips`` clips (consecutive equal spans of
+        frames, as ``UniformSampleFrames(num_clips=N)`` + ``PoseDecode``
+        lay them out) as its own image; stack them channels-first."""
+        keypoint = results['keypoint']
+        present = results.get('keypoint_present')
+        if keypoint.shape[1] % num_clips:
+            raise SkeletonSampleError(
+                f'{describe_sample(results)}: {keypoint.shape[1]} frames '
+                f'do not split into num_clips={num_clips} equal clips.')
+        clip_len = keypoint.shape[1] // num_clips
+        images = []
+        for c in range(num_clips):
+            frames = slice(c * clip_len, (c + 1) * clip_len)
+            clip = dict(results, keypoint=keypoint[:, frames], num_clips=1)
+            if present is not None:
+                clip['keypoint_present'] = present[:, frames]
+            images.append(self.transform(clip)['img'])
+            results['ori_shape'] = clip['ori_shape']
+        results['img'] = np.ascontiguousarray(
+            np.stack(images).transpose(0, 3, 1, 2))
+        results['img_shape'] = images[0].shape[:2]
         return results
 
     # ------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Joint, bone and motion modalities of a skeleton sample, for any
 format."""
-from typing import List, Sequence, Union
+from typing import List, Optional, Sequence, Union
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -47,8 +47,8 @@ def bone(keypoint: np.ndarray, fmt: SkeletonFormat) -> np.ndarray:
     return out
 
 
-def motion(values: np.ndarray, present: np.ndarray,
-           fmt: SkeletonFormat) -> np.ndarray:
+def motion(values: np.ndarray, present: np.ndarray, fmt: SkeletonFormat,
+           clip_len: Optional[int] = None) -> np.ndarray:
     """Motion: the difference to the next frame; the last frame is zero.
 
     Motion is also zero at frame ``t`` when the person is absent in frame
@@ -59,6 +59,9 @@ def motion(values: np.ndarray, present: np.ndarray,
         values (np.ndarray): [M, T, V, C] joints or bones.
         present (np.ndarray): bool [M, T], person-frames with a skeleton.
         fmt (SkeletonFormat): Format giving the channel names.
+        clip_len (int, optional): When ``T`` holds several clips of this
+            length (multi-clip sampling), the last frame of every clip is
+            zero too: motion never spans two clips.
 
     Returns:
         np.ndarray: [M, T, V, C] float32.
@@ -70,6 +73,8 @@ def motion(values: np.ndarray, present: np.ndarray,
     both = present[:, :-1] & present[:, 1:]
     if not both.all():
         out[:, :-1][~both] = 0.
+    if clip_len:
+        out[:, clip_len - 1::clip_len] = 0.
     return out
 
 
@@ -89,6 +94,8 @@ class SkeletonModality(BaseTransform):
         - keypoint (np.ndarray): float [M, T, V, C] joint coordinates.
         - skeleton_format (str, optional): needed unless the transform has
           ``skeleton_format``.
+        - num_clips, clip_len (int, optional): set by multi-clip frame
+          sampling; motion then stops at every clip's last frame.
 
     Modified Keys:
 
@@ -130,6 +137,8 @@ class SkeletonModality(BaseTransform):
         present = present_mask(joints)
         bones = None
         streams = []
+        clip_len = (results.get('clip_len')
+                    if results.get('num_clips', 1) > 1 else None)
         for name in self.modalities:
             if name in ('b', 'bm') and bones is None:
                 bones = bone(joints, fmt)
@@ -138,9 +147,9 @@ class SkeletonModality(BaseTransform):
             elif name == 'b':
                 streams.append(bones)
             elif name == 'm':
-                streams.append(motion(joints, present, fmt))
+                streams.append(motion(joints, present, fmt, clip_len))
             else:
-                streams.append(motion(bones, present, fmt))
+                streams.append(motion(bones, present, fmt, clip_len))
         results['keypoint'] = (
             streams[0]
             if len(streams) == 1 else np.concatenate(streams, axis=-1))

@@ -194,3 +194,23 @@ def test_format_errors():
 def test_bad_options(kwargs, message):
     with pytest.raises(ValueError, match=message):
         S2IEncode(**kwargs)
+
+
+def test_multi_clip_encodes_each_clip_channels_first():
+    keypoint = unique_keypoint(frames=8)
+    results = dict(keypoint=keypoint, skeleton_format='ntu25', num_clips=2,
+                   clip_len=4, frame_dir='S001C001P001R001A001')
+    out = S2IEncode(size=(16, 12))(results)
+    assert out['img'].shape == (2, 3, 16, 12)
+    assert out['img_shape'] == (16, 12)
+    for clip in range(2):
+        alone = encode(keypoint[:, clip * 4:(clip + 1) * 4], size=(16, 12))
+        np.testing.assert_array_equal(out['img'][clip],
+                                      alone['img'].transpose(2, 0, 1))
+
+
+def test_multi_clip_frames_must_split_evenly():
+    results = dict(keypoint=unique_keypoint(frames=7), skeleton_format='ntu25',
+                   num_clips=2, frame_dir='odd')
+    with pytest.raises(SkeletonSampleError, match="'odd'.*num_clips=2"):
+        S2IEncode()(results)

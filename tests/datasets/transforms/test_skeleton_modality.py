@@ -107,3 +107,13 @@ def test_score_channel_is_averaged_for_2d():
 def test_unknown_modality():
     with pytest.raises(ValueError, match='Unknown modalities'):
         SkeletonModality('velocity', skeleton_format='ntu25')
+
+
+def test_motion_stops_at_clip_boundaries():
+    keypoint = np.concatenate([tiny_keypoint()] * 2, axis=1)  # 2 clips of 3
+    results = SkeletonModality('m', skeleton_format=TINY)(
+        dict(keypoint=keypoint, num_clips=2, clip_len=3))
+    one_clip = apply('m')['keypoint']
+    np.testing.assert_array_equal(results['keypoint'][:, :3], one_clip)
+    np.testing.assert_array_equal(results['keypoint'][:, 3:], one_clip)
+    assert not results['keypoint'][:, 2].any()  # no jump into clip 2
