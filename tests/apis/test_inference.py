@@ -1,0 +1,88 @@
+"""inference_skeleton: the same scores as the test loop, from any input."""
+import sys
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.registry import DefaultScope
+
+from s2i_mm.apis import inference_skeleton, init_recognizer
+from s2i_mm.datasets.annotation import dump_annotation_file
+from s2i_mm.datasets.synthetic import CLASSES, generate
+from s2i_mm.registry import DATASETS
+from s2i_testing import FIXTURES, run_cmd
+
+CONFIG = f'{FIXTURES}/configs/tiny_s2i_classifier.py'
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    """An annotation file and a checkpoint that names its classes."""
+    root = tmp_path_factory.mktemp('inference')
+    data = generate(num_per_class=1, seed=3, formats=('ntu25', ))['ntu25']
+    ann_file = str(root / 'tiny.pkl')
+    dump_annotation_file(data, ann_file)
+    torch.manual_seed(0)
+    model = init_recognizer(CONFIG)
+    ckpt = str(root / 'tiny.pth')
+    torch.save(dict(state_dict=model.state_dict(),
+                    meta=dict(dataset_meta=dict(classes=list(CLASSES)))),
+               ckpt)
+    return ann_file, ckpt, data
+
+
+def _test_loop_scores(ann_file, model, index):
+    cfg = Config.fromfile(CONFIG)
+    cfg.test_dataloader.dataset.ann_file = ann_file
+    with DefaultScope.overwrite_default_scope('s2i_mm'):
+        dataset = DATASETS.build(cfg.test_dataloader.dataset)
+    sample = dataset[index]
+    assert sample['inputs'].shape == (2, 3, 32, 32)  # 2 clips
+    with torch.no_grad():
+        pred = model.test_step(pseudo_collate([sample]))[0]
+    return sample['data_samples'].frame_dir, pred.pred_score.numpy()
+
+
+def test_same_scores_as_the_test_loop(trained):
+    ann_file, ckpt, _ = trained
+    model = init_recognizer(CONFIG, ckpt)
+    frame_dir, expected = _test_loop_scores(ann_file, model, 1)
+    pred = inference_skeleton(model, None, ann_file, sample=frame_dir)
+    np.testing.assert_allclose(pred.scores, expected, rtol=1e-5, atol=1e-6)
+    assert pred.classes == tuple(CLASSES)
+    assert pred.pred_class == CLASSES[int(expected.argmax())]
+    assert pred.topk(3)[0][0] == int(expected.argmax())
+
+
+def test_config_and_array_input(trained):
+    ann_file, ckpt, data = trained
+    ann = data['annotations'][0]
+    by_array = inference_skeleton(CONFIG, ckpt, ann['keypoint'][0],
+                                  format='ntu25')  # one person, [T, V, C]
+    assert by_array.scores.shape == (14, )
+    assert by_array.scores.sum() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_bad_inputs_are_named(trained, tmp_path):
+    _, ckpt, data = trained
+    model = init_recognizer(CONFIG, ckpt)
+    keypoint = data['annotations'][0]['keypoint']
+    with pytest.raises(ValueError, match="20 joints.*'ntu25' has 25"):
+        inference_skeleton(model, None, keypoint[:, :, :20])
+    bad = keypoint.copy()
+    bad[0, 3, 4, 1] = np.nan
+    np.save(tmp_path / 'nan.npy', bad)
+    with pytest.raises(ValueError, match='nan.npy.*NaN'):
+        inference_skeleton(model, None, str(tmp_path / 'nan.npy'))
+    with pytest.raises(ValueError, match='unsupported'):
+        inference_skeleton(model, None, str(tmp_path / 'x.csv'))
+
+
+def test_demo_skeleton_prints_top5(trained):
+    ann_file, ckpt, _ = trained
+    out = run_cmd([sys.executable, 'demo/demo_skeleton.py', CONFIG, ckpt,
+                   ann_file, '--sample', '2']).stdout
+    assert 'top-5' in out
+    assert sum(name in out for name in CLASSES) == 5
