@@ -9,6 +9,7 @@ from mmengine import DefaultScope
 _MODULES = (
     'mmpretrain.models', 'mmpretrain.datasets', 'mmpretrain.engine',
     'mmpretrain.evaluation', 'mmpretrain.structures',
+    'mmpretrain.visualization',
     'mmaction.datasets', 'mmaction.engine',
     's2i_mm.engine', 's2i_mm.evaluation', 's2i_mm.formats',
     's2i_mm.datasets', 's2i_mm.models', 's2i_mm.visualization',

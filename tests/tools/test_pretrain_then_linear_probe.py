@@ -1,0 +1,47 @@
+"""A tiny S2I MAE pretraining, then a linear probe of its encoder, both
+through tools/dist_train.sh with 2 CPU processes."""
+import torch
+
+from s2i_mm.datasets.annotation import dump_annotation_file
+from s2i_mm.datasets.synthetic import generate
+from s2i_testing import FIXTURES, free_port, run_cmd
+
+
+def _weights(path):
+    return torch.load(path, map_location='cpu',
+                      weights_only=True)['state_dict']
+
+
+def test_dist_pretrain_then_linear_probe(tmp_path):
+    ann_file = str(tmp_path / 'synthetic.pkl')
+    data = generate(num_per_class=2, seed=0, formats=('ntu25', ))['ntu25']
+    dump_annotation_file(data, ann_file)
+    data_opts = [f'train_dataloader.dataset.ann_file={ann_file}',
+                 f'val_dataloader.dataset.ann_file={ann_file}',
+                 f'test_dataloader.dataset.ann_file={ann_file}']
+
+    mae_dir = tmp_path / 'mae'
+    run_cmd(['bash', 'tools/dist_train.sh',
+             f'{FIXTURES}/configs/tiny_s2i_mae.py', '2', '--work-dir',
+             str(mae_dir), '--cfg-options', data_opts[0]],
+            env=dict(PORT=str(free_port())))
+    pretrained = mae_dir / 'epoch_2.pth'
+    mae = _weights(pretrained)
+
+    probe_dir = tmp_path / 'probe'
+    out = run_cmd(['bash', 'tools/dist_train.sh',
+                   f'{FIXTURES}/configs/tiny_s2i_linear.py', '2',
+                   '--work-dir', str(probe_dir), '--cfg-options',
+                   *data_opts,
+                   f'model.backbone.init_cfg.checkpoint={pretrained}'],
+                  env=dict(PORT=str(free_port())))
+    log = out.stdout + out.stderr
+    assert 'acc/top1' in log and 'acc/mean1' in log
+    probe = _weights(probe_dir / 'epoch_2.pth')
+    # the frozen encoder is exactly the pretrained one ...
+    encoder = [k for k in probe if k.startswith('backbone.layers.')]
+    assert encoder
+    for key in encoder:
+        assert torch.equal(probe[key], mae[key]), key
+    # ... and the BatchNorm before the linear layer is not affine
+    assert 'neck.bn.weight' not in probe and 'neck.bn.running_mean' in probe
