@@ -12,6 +12,7 @@ from s2i_mm.apis import inference_skeleton, init_recognizer
 from s2i_mm.datasets.annotation import dump_annotation_file
 from s2i_mm.datasets.synthetic import CLASSES, generate
 from s2i_mm.registry import DATASETS
+
 from s2i_testing import FIXTURES, run_cmd
 
 CONFIG = f'{FIXTURES}/configs/tiny_s2i_classifier.py'

@@ -4,6 +4,7 @@ import torch
 
 from s2i_mm.datasets.annotation import dump_annotation_file
 from s2i_mm.datasets.synthetic import generate
+
 from s2i_testing import FIXTURES, free_port, run_cmd
 
 
