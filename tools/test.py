@@ -1,13 +1,17 @@
 """Test a checkpoint with s2i_mm and print the metrics as a table."""
 import argparse
-import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.dist import is_main_process
-from mmengine.runner import Runner
 
 import s2i_mm
+from s2i_mm.utils.tool_args import (
+    add_runtime_args,
+    build_runner,
+    merge_runtime_args,
+    parse_runtime_args,
+)
 
 
 def parse_args():
@@ -16,40 +20,17 @@ def parse_args():
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(
-        '--work-dir', help='the dir to save the evaluation log')
-    parser.add_argument(
         '--dump',
         type=str,
         help='write per-sample class scores and labels to this .pkl file '
         '(the input of fusion tools)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings in the config, key=value pairs')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_runtime_args(parser)
+    return parse_runtime_args(parser)
 
 
 def merge_args(cfg: Config, args) -> Config:
     """Merge command line arguments into the config."""
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    cfg.setdefault('default_scope', 's2i_mm')
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = merge_runtime_args(cfg, args)
     cfg.load_from = args.checkpoint
     cfg.resume = False
 
@@ -83,12 +64,7 @@ def main():
     args = parse_args()
     s2i_mm.register_all_modules(init_default_scope=False)
     cfg = merge_args(Config.fromfile(args.config), args)
-    if 'runner_type' in cfg:
-        from s2i_mm.registry import RUNNERS
-        runner = RUNNERS.build(cfg)
-    else:
-        runner = Runner.from_cfg(cfg)
-    metrics = runner.test()
+    metrics = build_runner(cfg).test()
     if is_main_process():
         print_metrics(metrics, f'{osp.basename(args.config)} | '
                       f'{osp.basename(args.checkpoint)}')

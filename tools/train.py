@@ -1,19 +1,21 @@
 """Train a model with s2i_mm (arguments as in mmaction2/mmpretrain)."""
 import argparse
-import os
-import os.path as osp
 
 import torch
-from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
+from mmengine.config import Config
 
 import s2i_mm
+from s2i_mm.utils.tool_args import (
+    add_runtime_args,
+    build_runner,
+    merge_runtime_args,
+    parse_runtime_args,
+)
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Train a model with s2i_mm')
     parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--resume',
         nargs='?',
@@ -43,39 +45,13 @@ def parse_args():
         '--deterministic',
         action='store_true',
         help='deterministic cuDNN / torch algorithms')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings in the config, key=value pairs, e.g. '
-        'train_cfg.max_epochs=3')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    # torch.distributed.launch passes --local_rank; torchrun sets LOCAL_RANK
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_runtime_args(parser)
+    return parse_runtime_args(parser)
 
 
 def merge_args(cfg: Config, args) -> Config:
     """Merge command line arguments into the config."""
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    cfg.setdefault('default_scope', 's2i_mm')
-
-    # work_dir: CLI > config > ./work_dirs/<config name>
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
-
+    cfg = merge_runtime_args(cfg, args)
     if args.amp:
         wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if wrapper not in ('OptimWrapper', 'AmpOptimWrapper',
@@ -123,12 +99,7 @@ def main():
     args = parse_args()
     s2i_mm.register_all_modules(init_default_scope=False)
     cfg = merge_args(Config.fromfile(args.config), args)
-    if 'runner_type' in cfg:
-        from s2i_mm.registry import RUNNERS
-        runner = RUNNERS.build(cfg)
-    else:
-        runner = Runner.from_cfg(cfg)
-    runner.train()
+    build_runner(cfg).train()
 
 
 if __name__ == '__main__':

@@ -1,0 +1,61 @@
+"""Command-line plumbing shared by ``tools/train.py`` and ``tools/test.py``
+(the arguments mmaction2's and mmpretrain's tools take)."""
+import argparse
+import os
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+__all__ = ['add_runtime_args', 'parse_runtime_args', 'merge_runtime_args',
+           'build_runner']
+
+
+def add_runtime_args(parser: argparse.ArgumentParser) -> None:
+    """Add ``--work-dir``, ``--cfg-options``, ``--launcher`` and
+    ``--local-rank``."""
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings in the config, key=value pairs, e.g. '
+        'train_cfg.max_epochs=3')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    # torch.distributed.launch passes --local_rank; torchrun sets LOCAL_RANK
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_runtime_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """Parse, and export ``LOCAL_RANK`` when no launcher set it."""
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def merge_runtime_args(cfg: Config, args: argparse.Namespace) -> Config:
+    """Launcher, ``--cfg-options``, the ``s2i_mm`` default scope and the
+    work dir (CLI > config > ``./work_dirs/<config name>``)."""
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg.setdefault('default_scope', 's2i_mm')
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    return cfg
+
+
+def build_runner(cfg: Config) -> Runner:
+    """mmengine's Runner, or the config's ``runner_type``."""
+    if 'runner_type' not in cfg:
+        return Runner.from_cfg(cfg)
+    from s2i_mm.registry import RUNNERS
+    return RUNNERS.build(cfg)
