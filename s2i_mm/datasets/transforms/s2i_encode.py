@@ -1,4 +1,5 @@
 """Skeleton-to-Image (S2I) encoding of a skeleton sample."""
+import math
 from typing import Optional, Sequence, Tuple, Union
 
 import cv2
@@ -145,47 +146,13 @@ class S2IEncode(BaseTransform):
                 f'{describe_sample(results)} holds no skeleton: every '
                 'person-frame is empty (all zeros).')
 
-        # One gather builds the grid channel-planar, [C, rows, columns]:
-        # per-channel statistics and scaling then run along contiguous
-        # memory (numpy is slow on a short last axis); OpenCV merges the
-        # planes into [rows, columns, C] for the resize.
-        keypoint = np.ascontiguousarray(keypoint)  # PoseDecode's is not
-        planes = keypoint.reshape(-1).take(self._gather_index(fmt, keypoint))
-        blocks = (None if num_present == present.size else
-                  self._person_blocks(present, planes.shape[2]))
-        bad = None
-        if self.scaling == 'fixed':
-            low, high = self._fixed_for(keypoint.shape[-1], results)
-            if not np.isfinite(planes.sum()):
-                bad = self._non_finite_cells(planes, keypoint, results)
-        else:
-            low, high = _planar_min_max(planes, blocks)
-            if not np.isfinite(low.sum() + high.sum()):  # NaN or inf
-                bad = self._non_finite_cells(planes, keypoint, results)
-                low, high = _planar_min_max(planes, blocks, ~bad)
-                if not np.isfinite(low).any():
-                    raise SkeletonSampleError(
-                        f'{describe_sample(results)} holds no finite joint '
-                        'coordinate.')
-                # a channel without any finite value
-                low = np.where(np.isfinite(low), low, 0.)
-                high = np.where(np.isfinite(high), high, 0.)
-        # (v - low) / span is exactly 0 at low and 1 at high in float32; a
-        # constant channel (span 0) becomes 0
-        span = (high - low).astype(np.float32)
-        span[span == 0] = 1.
-        planes -= low.astype(np.float32)[:, None, None]
-        planes /= span[:, None, None]
-        if self.scaling == 'fixed':
-            np.clip(planes, 0., 1., out=planes)
-        if bad is not None:
-            planes[bad] = 0.
-        for state, rows, columns in blocks or ():
-            if state == 'absent':  # e.g. the padded second person
-                planes[:, :, columns] = 0.
-            elif state == 'partial':
-                planes[:, ~rows, columns] = 0.
-        grid = cv2.merge(list(planes))
+        grid = (self._minmax_grid(fmt, keypoint, present, num_present)
+                if self.scaling == 'minmax' else None)
+        if grid is None:  # fixed scaling or non-finite values
+            planes = self._gather(fmt, keypoint)
+            grid = cv2.merge(tuple(
+                self._scaled(planes, present, num_present, keypoint,
+                             results)))
         if grid.ndim == 2:
             grid = grid[..., None]
 
@@ -231,34 +198,113 @@ class S2IEncode(BaseTransform):
         padded_present[:persons] = present
         return padded, padded_present
 
-    def _gather_index(self, fmt, keypoint: np.ndarray) -> np.ndarray:
-        """Flat indices into ``keypoint`` of every cell of the planar grid
-        ``[C, rows, columns]``, cached per format and shape.
+    def _minmax_grid(self, fmt, keypoint: np.ndarray, present: np.ndarray,
+                     num_present: int) -> Optional[np.ndarray]:
+        """The min-max scaled grid ``[rows, columns, C]`` of a sample whose
+        values are all finite; None otherwise.
+
+        One gather builds the grid channel-planar, ``[C, rows, columns]``:
+        per-channel statistics and scaling then run along contiguous memory
+        (numpy is slow on a short last axis); OpenCV merges the planes into
+        ``[rows, columns, C]`` for the resize.
+        """
+        planes = self._gather(fmt, keypoint)
+        cells = (None if num_present == present.size else
+                 self._present_cells(present, planes.shape[1:]))
+        return _minmax_scaled(planes, cells)
+
+    def _gather(self, fmt, keypoint: np.ndarray) -> np.ndarray:
+        """The planar grid ``[C, rows, columns]`` of ``keypoint``: one
+        ``take`` from its memory, read in place whatever its axis order
+        (``PoseDecode`` returns frame-major memory)."""
+        key = (id(fmt), keypoint.shape, keypoint.strides)
+        cached = self._index_cache.get(key)
+        if cached is None or cached[0] is not fmt:
+            cached = self._index_cache[key] = self._gather_plan(
+                fmt, keypoint)
+        _, axes, index = cached
+        if axes is None:  # memory not one dense block
+            return np.ascontiguousarray(keypoint).reshape(-1).take(index)
+        return keypoint.transpose(axes).reshape(-1).take(index)
+
+    def _gather_plan(self, fmt, keypoint: np.ndarray) -> tuple:
+        """``(fmt, axes, index)``: ``keypoint.transpose(axes)`` is its
+        memory in order (``axes`` None: copy to C order first) and
+        ``index`` the flat position in it of every cell of the planar grid
+        ``[C, rows, columns]``.
 
         ``side_by_side``: row ``t``, column ``(person, j)``;
         ``stacked_time`` and ``first``: row ``(person, t)``, column ``j``;
         ``j`` runs over ``fmt.s2i_order``.
         """
-        key = (id(fmt), keypoint.shape)
-        cached = self._index_cache.get(key)
-        if cached is not None and cached[0] is fmt:
-            return cached[1]
-        persons, frames, joints, channels = keypoint.shape
-        order = np.asarray(fmt.s2i_order) * channels
-        frame_size = joints * channels
-        if self.persons == 'side_by_side':
-            person_offset = np.arange(persons)[:, None] * frames * frame_size
-            columns = (person_offset + order).reshape(-1)
-            rows = np.arange(frames) * frame_size
-        else:
-            columns = order
-            rows = np.arange(persons * frames) * frame_size
-        index = (np.arange(channels)[:, None, None] + rows[None, :, None] +
-                 columns[None, None, :])
         if len(self._index_cache) >= 64:
             self._index_cache.clear()
-        self._index_cache[key] = (fmt, index)
-        return index
+        axes = sorted(range(keypoint.ndim),
+                      key=keypoint.strides.__getitem__, reverse=True)
+        if not keypoint.transpose(axes).flags.c_contiguous:
+            axes, keypoint = None, np.ascontiguousarray(keypoint)
+        persons, frames, _, channels = keypoint.shape
+        person_step, frame_step, joint_step, channel_step = (
+            stride // keypoint.itemsize for stride in keypoint.strides)
+        order = np.asarray(fmt.s2i_order, np.intp) * joint_step
+        person_offset = np.arange(persons, dtype=np.intp) * person_step
+        frame_offset = np.arange(frames, dtype=np.intp) * frame_step
+        if self.persons == 'side_by_side':
+            columns = (person_offset[:, None] + order).reshape(-1)
+            rows = frame_offset
+        else:
+            columns = order
+            rows = (person_offset[:, None] + frame_offset).reshape(-1)
+        index = (np.arange(channels, dtype=np.intp)[:, None, None] *
+                 channel_step + rows[None, :, None] + columns[None, None, :])
+        return fmt, axes, index
+
+    def _present_cells(self, present: np.ndarray, grid_shape) -> np.ndarray:
+        """uint8 ``[rows, columns]`` mask of the grid cells that belong to
+        a present person-frame (OpenCV's mask type)."""
+        if self.persons == 'side_by_side':
+            rows_by_person = present.T  # [T, persons]
+        else:
+            rows_by_person = present.reshape(-1, 1)  # [persons * T, 1]
+        repeats = grid_shape[1] // rows_by_person.shape[1]
+        return np.repeat(rows_by_person.view(np.uint8), repeats, axis=1)
+
+    def _scaled(self, planes, present, num_present, keypoint,
+                results) -> np.ndarray:
+        """Scale ``planes`` in place to [0, 1] and zero the cells of absent
+        person-frames: the general path (``'fixed'`` scaling, non-finite
+        values)."""
+        blocks = (None if num_present == present.size else
+                  self._person_blocks(present, planes.shape[2]))
+        bad = None
+        if self.scaling == 'fixed':
+            low, high = self._fixed_for(keypoint.shape[-1], results)
+            if not np.isfinite(planes.sum()):
+                bad = self._non_finite_cells(planes, keypoint, results)
+        else:
+            low, high = _planar_min_max(planes, blocks)
+            if not np.isfinite(low.sum() + high.sum()):  # NaN or inf
+                bad = self._non_finite_cells(planes, keypoint, results)
+                low, high = _planar_min_max(planes, blocks, ~bad)
+                if not np.isfinite(low).any():
+                    raise SkeletonSampleError(
+                        f'{describe_sample(results)} holds no finite joint '
+                        'coordinate.')
+                # a channel without any finite value
+                low = np.where(np.isfinite(low), low, 0.)
+                high = np.where(np.isfinite(high), high, 0.)
+        planes -= low.astype(np.float32)[:, None, None]
+        planes /= _span(low, high)[:, None, None]
+        if self.scaling == 'fixed':
+            np.clip(planes, 0., 1., out=planes)
+        if bad is not None:
+            planes[bad] = 0.
+        for state, rows, columns in blocks or ():
+            if state == 'absent':  # e.g. the padded second person
+                planes[:, :, columns] = 0.
+            elif state == 'partial':
+                planes[:, ~rows, columns] = 0.
+        return planes
 
     def _person_blocks(self, present: np.ndarray, width: int) -> list:
         """``(state, rows present, column slice)`` of each person's block
@@ -318,6 +364,45 @@ class S2IEncode(BaseTransform):
                 f'scaling={self.scaling!r}, '
                 f'value_range={self.value_range!r}, size={self.size}, '
                 f'nan={self.nan!r})')
+
+
+def _span(low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """float32 ``high - low``: ``(v - low) / span`` is exactly 0 at low and
+    1 at high in float32; a constant channel (span 0) gets span 1 and
+    becomes 0."""
+    span = (high - low).astype(np.float32)
+    span[span == 0] = 1.
+    return span
+
+
+def _minmax_scaled(planes: np.ndarray,
+                   cells: Optional[np.ndarray]) -> Optional[np.ndarray]:
+    """Per-channel min-max scaling of a finite planar grid ``[C, rows,
+    columns]`` over its present ``cells`` (uint8 mask, None when all are
+    present), merged into ``[rows, columns, C]``; absent cells are 0.
+    None, with ``planes`` untouched, if a value is not finite (the general
+    path handles it).
+
+    The same float32 arithmetic as the general path, ``(v - low) / span``,
+    in fewer passes: whole-plane reductions (NaN propagates), OpenCV's
+    masked min / max and masked copy when some person-frames are absent.
+    """
+    flat = planes.reshape(planes.shape[0], -1)
+    if cells is None:
+        low, high = flat.min(axis=1), flat.max(axis=1)  # NaN propagates
+        bounds = low.tolist() + high.tolist()
+    else:
+        # NaN anywhere propagates to the max; OpenCV may skip NaN but sees
+        # an infinity among the present cells
+        extrema = [cv2.minMaxLoc(plane, cells)[:2] for plane in planes]
+        low, high = np.array(extrema, np.float32).T
+        bounds = [float(flat.max())] + [v for pair in extrema for v in pair]
+    if not all(map(math.isfinite, bounds)):
+        return None
+    planes -= low[:, None, None]
+    planes /= _span(low, high)[:, None, None]
+    grid = cv2.merge(tuple(planes))
+    return grid if cells is None else cv2.copyTo(grid, cells)
 
 
 def _planar_min_max(planes: np.ndarray, blocks: Optional[list],
