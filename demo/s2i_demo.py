@@ -1,0 +1,448 @@
+"""The embedded default demo: S2I + MAE on synthetic skeletons, on a CPU.
+
+From a fresh clone, with no data and no weights, it
+
+1. generates the synthetic skeleton set (``tools/data/make_synthetic.py``);
+2. pretrains a small MAE on its S2I images (``tools/train.py``);
+3. linear-probes the pretrained encoder, and the same encoder randomly
+   initialised (``tools/train.py``, then ``tools/test.py`` on the held-out
+   val split);
+4. draws S2I images (``tools/visualize_s2i.py``) and MAE reconstructions
+   (``tools/analysis/visualize_mae.py``) as PNG files;
+5. prints a table of top-1, top-5 and mean class accuracy of both probes
+   and, as its last line, the figures as JSON.
+
+Every step runs the project's real command line tool, printed before it
+runs, with its log in ``<work-dir>/logs/``. The random-init probe does not
+need the pretrained encoder, so it runs beside the pretraining: two
+processes of one thread each keep two cores busy.
+
+Example::
+
+    python demo/s2i_demo.py                  # about 6 minutes on 2 cores
+    python demo/s2i_demo.py --quick          # a smoke run (about 30 s)
+"""
+import argparse
+import glob
+import json
+import os
+import os.path as osp
+import pickle
+import re
+import shlex
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+# the tools run from the repository root, so the printed commands work
+# there as they are
+PRETRAIN_CFG = 'configs/demo/mae_vit-w16-p8_1xb32-500e_synthetic-s2i32.py'
+PROBE_CFG = 'configs/demo/vit-w16-p8_linear-1xb32-50e_synthetic-s2i32.py'
+RANDOM_PROBE_CFG = ('configs/demo/'
+                    'vit-w16-p8_linear-1xb32-50e_synthetic-s2i32_random-init.py')
+METRICS = (('acc/top1', 'top-1'), ('acc/top5', 'top-5'),
+           ('acc/mean1', 'mean class acc'))
+QUICK = dict(num_per_class=4, pretrain_epochs=2, probe_epochs=2,
+             num_vis=2)
+# the fraction of each schedule spent warming up (as in the configs)
+PRETRAIN_WARMUP, PROBE_WARMUP = 0.1, 0.1
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='S2I + MAE demo on synthetic skeletons: pretrain, '
+        'linear-probe against a random-init encoder, draw the images')
+    parser.add_argument(
+        '--work-dir', default='work_dirs/demo',
+        help='folder for the data, checkpoints, logs and PNG files')
+    parser.add_argument(
+        '--num-per-class', type=int, default=80,
+        help='synthetic samples per class (14 classes)')
+    parser.add_argument(
+        '--difficulty', type=float, default=1.0,
+        help='synthetic difficulty, 0 (easy) to 1 (hard)')
+    parser.add_argument(
+        '--pretrain-epochs', type=int, default=500,
+        help='MAE pretraining epochs')
+    parser.add_argument(
+        '--probe-epochs', type=int, default=50,
+        help='linear probe epochs (the same for both encoders)')
+    parser.add_argument(
+        '--num-vis', type=int, default=4,
+        help='samples drawn as S2I images and MAE reconstructions')
+    parser.add_argument('--seed', type=int, default=0, help='random seed')
+    parser.add_argument(
+        '--threads', type=int, default=1,
+        help='torch threads per process (two processes run at once)')
+    parser.add_argument(
+        '--quick', action='store_true',
+        help='a smoke run in seconds: 4 samples per class, 2 epochs each')
+    args = parser.parse_args(argv)
+    if args.quick:
+        for key, value in QUICK.items():
+            setattr(args, key, value)
+    minimum = dict(num_per_class=1, pretrain_epochs=2, probe_epochs=2,
+                   num_vis=1, threads=1)
+    for name, low in minimum.items():
+        if getattr(args, name) < low:
+            parser.error(f'--{name.replace("_", "-")} must be >= {low}')
+    if not 0 <= args.difficulty <= 1:
+        parser.error('--difficulty must be in [0, 1]')
+    return args
+
+
+@dataclass
+class Step:
+    """One run of a command line tool.
+
+    Attributes:
+        title (str): What the step does, for the progress display.
+        cmd (list[str]): The command.
+        log (str): File that receives its stdout and stderr.
+        epochs (int, optional): Training epochs; progress is read from the
+            log's ``Epoch(train) [N]`` lines. None for other tools.
+    """
+    title: str
+    cmd: List[str]
+    log: str
+    epochs: Optional[int] = None
+
+
+@dataclass
+class Plan:
+    """The demo's steps: a first one, then two lanes run side by side."""
+    first: Step
+    lanes: List[List[Step]]
+    paths: Dict[str, str] = field(default_factory=dict)
+
+
+def tool(script: str, *args) -> List[str]:
+    """Command running one of the repository's tools with this Python."""
+    return [sys.executable, script, *map(str, args)]
+
+
+def repo_path(path: str) -> str:
+    """``path`` relative to the repository root if it lies inside it."""
+    path = osp.abspath(path)
+    inside = osp.commonpath([path, REPO]) == REPO
+    return osp.relpath(path, REPO) if inside else path
+
+
+def cfg_options(options: Dict[str, object]) -> List[str]:
+    """``--cfg-options key=value ...`` arguments."""
+    return ['--cfg-options', *(f'{k}={v}' for k, v in options.items())]
+
+
+def schedule_options(epochs: int, warmup_fraction: float) -> Dict:
+    """Overrides fitting a config's warm-up + cosine schedule to ``epochs``.
+
+    The demo configs have a ``LinearLR`` warm-up then a
+    ``CosineAnnealingLR``; both are moved together with ``max_epochs``,
+    and the only checkpoint is the last one.
+    """
+    warmup = min(max(1, round(epochs * warmup_fraction)), epochs - 1)
+    return {
+        'train_cfg.max_epochs': epochs,
+        'param_scheduler.0.end': warmup,
+        'param_scheduler.1.begin': warmup,
+        'param_scheduler.1.end': epochs,
+        'param_scheduler.1.T_max': epochs - warmup,
+        'default_hooks.checkpoint.interval': epochs,
+    }
+
+
+def data_options(ann_file: str, splits=('train', 'val', 'test')) -> Dict:
+    """Point the dataloaders of ``splits`` at ``ann_file``."""
+    return {f'{s}_dataloader.dataset.ann_file': ann_file for s in splits}
+
+
+def build_plan(args) -> Plan:
+    """The commands of the demo, in ``args.work_dir``."""
+    work = repo_path(args.work_dir)
+    logs = osp.join(work, 'logs')
+    data_dir = osp.join(work, 'data')
+    ann_file = osp.join(data_dir, 'synthetic_ntu25.pkl')
+    pretrain_dir = osp.join(work, 'mae_pretrain')
+    pretrained = osp.join(pretrain_dir, f'epoch_{args.pretrain_epochs}.pth')
+    seed = ['--seed', args.seed]
+    paths = dict(work=work, ann_file=ann_file, pretrained=pretrained,
+                 s2i_png=osp.join(work, 's2i_png'),
+                 mae_png=osp.join(work, 'mae_png'))
+
+    def log(name):
+        return osp.join(logs, f'{name}.log')
+
+    first = Step(
+        'generate the synthetic set',
+        tool('tools/data/make_synthetic.py', data_dir, '--num-per-class',
+             args.num_per_class, '--seed', args.seed, '--difficulty',
+             args.difficulty, '--formats', 'ntu25'),
+        log('make_synthetic'))
+    pretrain = Step(
+        'MAE pretraining',
+        tool('tools/train.py', PRETRAIN_CFG, '--work-dir', pretrain_dir,
+             *seed, *cfg_options({
+                 **data_options(ann_file, ('train', )),
+                 **schedule_options(args.pretrain_epochs, PRETRAIN_WARMUP)
+             })),
+        log('mae_pretrain'), epochs=args.pretrain_epochs)
+    lanes = [[pretrain], []]
+    probes = (('ssl', PROBE_CFG, {
+        'model.backbone.init_cfg.checkpoint': pretrained
+    }, 0), ('random_init', RANDOM_PROBE_CFG, {}, 1))
+    for name, config, extra, lane in probes:
+        probe_dir = osp.join(work, f'probe_{name}')
+        test_dir = osp.join(work, f'test_{name}')
+        options = cfg_options({
+            **data_options(ann_file),
+            **schedule_options(args.probe_epochs, PROBE_WARMUP),
+            'train_cfg.val_interval': args.probe_epochs,
+            **extra
+        })
+        lanes[lane] += [
+            Step(f'linear probe ({name})',
+                 tool('tools/train.py', config, '--work-dir', probe_dir,
+                      *seed, *options),
+                 log(f'probe_{name}'), epochs=args.probe_epochs),
+            Step(f'test ({name})',
+                 tool('tools/test.py', config,
+                      osp.join(probe_dir, f'epoch_{args.probe_epochs}.pth'),
+                      '--work-dir', test_dir, '--dump',
+                      osp.join(test_dir, 'scores.pkl'), *options),
+                 log(f'test_{name}')),
+        ]
+        paths[f'test_{name}'] = test_dir
+    lanes[0].append(
+        Step('MAE reconstruction PNGs',
+             tool('tools/analysis/visualize_mae.py', PRETRAIN_CFG,
+                  pretrained, '--out-dir', paths['mae_png'], '--num-samples',
+                  args.num_vis, '--seed', args.seed,
+                  *cfg_options(data_options(ann_file, ('train', )))),
+             log('visualize_mae')))
+    lanes[1].append(
+        Step('S2I PNGs',
+             # the samples are chosen once the data exists
+             tool('tools/visualize_s2i.py', ann_file, '--split', 'val',
+                  '--clip-len', 64, '--size', 32, 32, '--out-dir',
+                  paths['s2i_png'], '--samples'),
+             log('visualize_s2i')))
+    return Plan(first, lanes, paths)
+
+
+def pick_samples(ann_file: str, count: int) -> List[str]:
+    """``frame_dir`` of the first val sample of ``count`` spread classes."""
+    with open(ann_file, 'rb') as f:
+        data = pickle.load(f)
+    val = set(data['split']['val'])
+    first = {}
+    for ann in data['annotations']:
+        if ann['frame_dir'] in val:
+            first.setdefault(ann['label'], ann['frame_dir'])
+    labels = sorted(first)
+    step = max(1, len(labels) // count)
+    return [first[label] for label in labels[::step][:count]]
+
+
+class StepFailed(RuntimeError):
+    """A tool exited with an error."""
+
+
+class Runner:
+    """Runs steps as child processes and shows their progress."""
+
+    def __init__(self, progress: Progress, threads: int) -> None:
+        self.progress = progress
+        self.env = dict(os.environ, OMP_NUM_THREADS=str(threads),
+                        MKL_NUM_THREADS=str(threads), PYTHONUNBUFFERED='1')
+        self.tasks = {}
+        self.children = []
+        self.stop = threading.Event()
+        self.errors: List[str] = []
+
+    def add(self, step: Step) -> None:
+        self.tasks[id(step)] = self.progress.add_task(
+            step.title, total=step.epochs, start=False, done='')
+
+    def run(self, step: Step) -> None:
+        """Run ``step``; raise :class:`StepFailed` if it fails."""
+        task = self.tasks[id(step)]
+        self.progress.console.print(
+            f'$ {show(step.cmd)}', style='dim', highlight=False,
+            markup=False, soft_wrap=True)
+        self.progress.start_task(task)
+        os.makedirs(osp.dirname(step.log), exist_ok=True)
+        with open(step.log, 'w') as log:
+            child = subprocess.Popen(step.cmd, stdout=log,
+                                     stderr=subprocess.STDOUT, env=self.env)
+            self.children.append(child)
+            while child.poll() is None:
+                if self.stop.wait(0.5):
+                    child.terminate()
+                    child.wait()
+                    raise StepFailed(f'{step.title}: stopped')
+                if step.epochs:
+                    self.progress.update(
+                        task, completed=epochs_done(step.log),
+                        done=f'{epochs_done(step.log)}/{step.epochs} ep')
+        if child.returncode != 0:
+            raise StepFailed(
+                f'{step.title} failed (exit code {child.returncode}); the '
+                f'end of {step.log}:\n{tail(step.log)}')
+        self.progress.update(task, completed=step.epochs or 1,
+                             total=step.epochs or 1)
+
+    def run_lane(self, steps: List[Step]) -> None:
+        """Run ``steps`` in order; on failure record it, stop the others."""
+        try:
+            for step in steps:
+                if self.stop.is_set():
+                    return
+                self.run(step)
+        except StepFailed as err:
+            if not self.stop.is_set():
+                self.errors.append(str(err))
+            self.stop.set()
+        except BaseException as err:  # noqa: B036 - reported, then stop
+            self.errors.append(f'{type(err).__name__}: {err}')
+            self.stop.set()
+
+    def run_parallel(self, lanes: List[List[Step]]) -> None:
+        """Run the lanes side by side; raise if any step failed."""
+        threads = [
+            threading.Thread(target=self.run_lane, args=(lane, ))
+            for lane in lanes
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            for thread in threads:
+                while thread.is_alive():
+                    thread.join(0.2)
+        except KeyboardInterrupt:
+            self.stop.set()
+            for thread in threads:
+                thread.join()
+            raise
+        if self.errors:
+            raise StepFailed('\n'.join(self.errors))
+
+
+def show(cmd: List[str]) -> str:
+    """``cmd`` as typed in a shell at the repository root."""
+    words = ['python' if cmd[0] == sys.executable else cmd[0], *cmd[1:]]
+    return ' '.join(shlex.quote(w) for w in words)
+
+
+def epochs_done(log_file: str) -> int:
+    """Last epoch a training log reports (``Epoch(train) [N]``)."""
+    try:
+        with open(log_file, errors='replace') as f:
+            found = re.findall(r'Epoch\(train\)\s*\[(\d+)\]', f.read())
+    except OSError:
+        return 0
+    return int(found[-1]) if found else 0
+
+
+def tail(path: str, lines: int = 30) -> str:
+    with open(path, errors='replace') as f:
+        return ''.join(f.readlines()[-lines:])
+
+
+def read_test_metrics(test_dir: str) -> Dict[str, float]:
+    """The metrics ``tools/test.py`` logged as JSON in ``test_dir``."""
+    logs = sorted(glob.glob(osp.join(test_dir, '*', '*.json')))
+    if not logs:
+        raise StepFailed(f'no metrics JSON under {test_dir}')
+    with open(logs[-1]) as f:
+        records = [json.loads(line) for line in f if line.strip()]
+    metrics = records[-1]
+    missing = [k for k, _ in METRICS if k not in metrics]
+    if missing:
+        raise StepFailed(f'{logs[-1]} lacks {missing}')
+    return {k: 100 * float(metrics[k]) for k, _ in METRICS}
+
+
+def results_table(ssl: Dict[str, float], rand: Dict[str, float]) -> Table:
+    table = Table(title='Linear probe on the held-out synthetic val split '
+                  '(%)')
+    table.add_column('encoder')
+    for _, label in METRICS:
+        table.add_column(label, justify='right')
+    table.add_row('MAE-pretrained (SSL)', *(f'{ssl[k]:.2f}' for k, _ in
+                                            METRICS))
+    table.add_row('random init', *(f'{rand[k]:.2f}' for k, _ in METRICS))
+    table.add_row('[bold]SSL - random[/bold]',
+                  *(f'{ssl[k] - rand[k]:+.2f}' for k, _ in METRICS))
+    return table
+
+
+def write_json(path: str, data: dict) -> None:
+    """Write ``data`` as JSON atomically (temp file, then rename)."""
+    tmp = f'{path}.tmp{os.getpid()}'
+    with open(tmp, 'w') as f:
+        json.dump(data, f, indent=2)
+    os.replace(tmp, path)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    start = time.perf_counter()
+    console = Console()
+    plan = build_plan(args)
+    os.chdir(REPO)  # the plan's relative paths are relative to the repo
+    columns = (SpinnerColumn(), TextColumn('{task.description}'),
+               BarColumn(), TextColumn('{task.fields[done]}'),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console) as progress:
+        runner = Runner(progress, args.threads)
+        for step in [plan.first, *plan.lanes[0], *plan.lanes[1]]:
+            runner.add(step)
+        try:
+            runner.run(plan.first)
+            plan.lanes[1][-1].cmd += pick_samples(plan.paths['ann_file'],
+                                                  args.num_vis)
+            runner.run_parallel(plan.lanes)
+            ssl = read_test_metrics(plan.paths['test_ssl'])
+            rand = read_test_metrics(plan.paths['test_random_init'])
+        except StepFailed as err:
+            progress.stop()
+            console.print(f'demo failed: {err}', markup=False,
+                          highlight=False)
+            return 1
+    wall = time.perf_counter() - start
+    console.print(results_table(ssl, rand))
+    console.print(f'S2I images: {plan.paths["s2i_png"]}\n'
+                  f'MAE reconstructions: {plan.paths["mae_png"]}\n'
+                  f'logs: {osp.join(plan.paths["work"], "logs")}',
+                  highlight=False)
+    summary = {
+        'ssl_top1': round(ssl['acc/top1'], 2),
+        'random_init_top1': round(rand['acc/top1'], 2),
+        'ssl_top5': round(ssl['acc/top5'], 2),
+        'random_init_top5': round(rand['acc/top5'], 2),
+        'ssl_mean_class_acc': round(ssl['acc/mean1'], 2),
+        'random_init_mean_class_acc': round(rand['acc/mean1'], 2),
+        'wall_time_s': round(wall, 1),
+        'work_dir': osp.abspath(plan.paths['work']),
+    }
+    write_json(osp.join(plan.paths['work'], 'results.json'), summary)
+    print(json.dumps(summary), flush=True)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
