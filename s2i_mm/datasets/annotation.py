@@ -15,13 +15,13 @@ whose message names the file and, where it applies, the sample.
 """
 import os.path as osp
 import pickle
-from typing import Any, Dict, Sequence
+from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
 
 __all__ = [
     'SkeletonDataError', 'load_annotation_file', 'check_sample',
-    'dump_annotation_file'
+    'dump_annotation_file', 'resolve_format'
 ]
 
 
@@ -95,6 +95,41 @@ def load_annotation_file(path: str) -> Dict[str, Any]:
             'frame_dir names')
     data['split'] = split
     return data
+
+
+def resolve_format(source: str, given: Optional[str],
+                   recorded: Optional[str], hint: str):
+    """The skeleton format of an annotation file.
+
+    Args:
+        source (str): The file, for error messages.
+        given (str, optional): The format the user asked for.
+        recorded (str, optional): The format the file records.
+        hint (str): How the user passes a format (e.g.
+            ``"skeleton_format='ntu25'"``), for the error message.
+
+    Returns:
+        SkeletonFormat: The format.
+
+    Raises:
+        SkeletonDataError: No format known, a mismatch between the given
+            and the recorded one, or an unknown format.
+    """
+    from s2i_mm.formats import get_format
+    name = given or recorded
+    if name is None:
+        raise SkeletonDataError(
+            f'{source}: the file does not record its skeleton format; pass '
+            f'{hint}')
+    if recorded is not None and recorded != name:
+        raise SkeletonDataError(
+            f'{source}: the file holds {recorded!r} skeletons but '
+            f'{name!r} was given')
+    try:
+        return get_format(name)
+    except Exception as err:
+        raise SkeletonDataError(
+            f'{source}: unknown skeleton format {name!r} ({err})') from None
 
 
 def check_sample(sample: Any, index: int, source: str, num_joints: int,

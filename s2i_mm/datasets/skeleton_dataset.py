@@ -6,7 +6,11 @@ from mmengine.logging import MMLogger
 
 from s2i_mm.registry import DATASETS
 
-from .annotation import SkeletonDataError, load_annotation_file, sample_error
+from .annotation import (
+    load_annotation_file,
+    resolve_format,
+    sample_error,
+)
 from .preprocess import normalize_preprocess, prepare_annotations
 from .preprocess_cache import cache_path, prune_stale_caches, source_signature
 from .splits import resolve_split
@@ -137,22 +141,9 @@ class SkeletonDataset(BaseActionDataset):
         return self._from_store(store)
 
     def _resolve_format(self, recorded: Optional[str]) -> None:
-        from s2i_mm.formats import get_format
-        name = self.skeleton_format or recorded
-        if name is None:
-            raise SkeletonDataError(
-                f'{self.ann_file}: the file does not record its skeleton '
-                'format; pass skeleton_format= (e.g. \'ntu25\')')
-        if recorded is not None and recorded != name:
-            raise SkeletonDataError(
-                f'{self.ann_file}: the file holds {recorded!r} skeletons but '
-                f'skeleton_format={name!r} was given')
-        try:
-            self.format = get_format(name)
-        except Exception as err:
-            raise SkeletonDataError(
-                f'{self.ann_file}: unknown skeleton format {name!r} '
-                f'({err})') from None
+        self.format = resolve_format(self.ann_file, self.skeleton_format,
+                                     recorded, "skeleton_format= (e.g. "
+                                     "'ntu25')")
         self.skeleton_format = self.format.name
 
     def _prepared(self, data: Dict[str, Any]) -> Dict[str, Any]:

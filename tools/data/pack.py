@@ -24,6 +24,7 @@ from s2i_mm.datasets import (
     normalize_preprocess,
     write_store,
 )
+from s2i_mm.datasets.annotation import resolve_format
 from s2i_mm.datasets.preprocess import prepare_annotations
 
 
@@ -49,7 +50,6 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
-    from s2i_mm.formats import get_format
     args = parse_args(argv)
     console = Console(stderr=True)
     options = None
@@ -58,22 +58,9 @@ def main(argv=None):
             dict(DEFAULT_PREPROCESS, align=args.align))
     try:
         data = load_annotation_file(args.input)
-        recorded = data.get('skeleton_format')
-        name = args.skeleton_format or recorded
-        if name is None:
-            raise SkeletonDataError(
-                f'{args.input}: the file does not record its skeleton '
-                'format; pass --skeleton-format')
-        if recorded is not None and recorded != name:
-            raise SkeletonDataError(
-                f'{args.input}: the file holds {recorded!r} skeletons, not '
-                f'{name!r}')
-        try:
-            fmt = get_format(name)
-        except Exception as err:
-            raise SkeletonDataError(
-                f'{args.input}: unknown skeleton format {name!r} '
-                f'({err})') from None
+        fmt = resolve_format(args.input, args.skeleton_format,
+                             data.get('skeleton_format'),
+                             '--skeleton-format')
         prepare_annotations(data, fmt, options, args.input)
         write_store(data, args.output, preprocess=options,
                     source=dict(path=args.input), overwrite=args.overwrite,

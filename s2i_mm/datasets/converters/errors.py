@@ -1,9 +1,10 @@
 """The one error a converter raises for a malformed raw input file."""
-from typing import Optional
+import json
+from typing import Any, Optional
 
 from ..annotation import SkeletonDataError
 
-__all__ = ['MalformedInputError', 'read_text']
+__all__ = ['MalformedInputError', 'read_text', 'read_json']
 
 
 class MalformedInputError(SkeletonDataError):
@@ -51,3 +52,16 @@ def read_text(path: str) -> str:
     except OSError as err:
         raise MalformedInputError(path, f'cannot read: {err.strerror}') \
             from None
+
+
+def read_json(path: str) -> Any:
+    """Parse a JSON file, naming the line of a syntax error.
+
+    Raises:
+        MalformedInputError: Unreadable file or bad JSON.
+    """
+    try:
+        return json.loads(read_text(path))
+    except json.JSONDecodeError as err:
+        raise MalformedInputError(path, f'bad JSON: {err.msg} (column '
+                                  f'{err.colno})', err.lineno) from None

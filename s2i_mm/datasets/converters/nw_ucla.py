@@ -17,14 +17,13 @@ Protocol (Wang et al. 2014, cross-view): views 1 and 2 train
 (``xview_train``), view 3 validates (``xview_val``). One body per sample.
 """
 import glob
-import json
 import os.path as osp
 import re
 from typing import Any, Dict, List, Optional
 
 import numpy as np
 
-from .errors import MalformedInputError, read_text
+from .errors import MalformedInputError, read_json
 from .pipeline import convert_files
 
 __all__ = [
@@ -59,11 +58,7 @@ def read_ucla_json(path: str) -> Dict[str, Any]:
         MalformedInputError: Bad JSON (with its line), missing keys, wrong
             types, wrong joint count, zero frames or NaN.
     """
-    try:
-        content = json.loads(read_text(path))
-    except json.JSONDecodeError as err:
-        raise MalformedInputError(path, f'bad JSON: {err.msg} (column '
-                                  f'{err.colno})', err.lineno) from None
+    content = read_json(path)
     if not isinstance(content, dict):
         raise MalformedInputError(
             path, f'expected a JSON object, got {type(content).__name__}')

@@ -41,14 +41,13 @@ the published CV1/CV2 numbers).
 """
 import functools
 import glob
-import json
 import os.path as osp
 import re
 from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from .errors import MalformedInputError, read_text
+from .errors import MalformedInputError, read_json
 from .pipeline import convert_files
 
 __all__ = [
@@ -145,11 +144,7 @@ def read_toyota_json(path: str) -> np.ndarray:
         MalformedInputError: Bad JSON (with its line), any deviation from
             the accepted schema, zero frames, NaN, or no detection at all.
     """
-    try:
-        content = json.loads(read_text(path))
-    except json.JSONDecodeError as err:
-        raise MalformedInputError(path, f'bad JSON: {err.msg} (column '
-                                  f'{err.colno})', err.lineno) from None
+    content = read_json(path)
     if not isinstance(content, dict):
         raise _schema_error(path,
                             f'a JSON {type(content).__name__} at top level')
