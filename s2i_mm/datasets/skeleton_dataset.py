@@ -129,10 +129,17 @@ class SkeletonDataset(BaseActionDataset):
         if not is_store(cache):
             logger.info(f'Preprocessing {source} once; caching it in {cache}')
             data = self._prepared(loader())
-            write_store(
-                data, cache, preprocess=self.preprocess,
-                source=source_signature(source),
-                progress=len(data['annotations']) >= _PROGRESS_MIN)
+            try:
+                write_store(
+                    data, cache, preprocess=self.preprocess,
+                    source=source_signature(source),
+                    progress=len(data['annotations']) >= _PROGRESS_MIN)
+            except FileExistsError:
+                # another process (another rank, or a concurrent job on the
+                # same file) wrote the same cache first; stores appear
+                # atomically, so it is complete
+                if not is_store(cache):
+                    raise
             prune_stale_caches(cache, source)
         else:
             logger.info(f'Using the preprocessed cache {cache} of {source}')

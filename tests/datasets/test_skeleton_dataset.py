@@ -94,6 +94,26 @@ def test_cache_is_reused_and_invalidated(tmp_path):
                                   uncached[0]['keypoint'])
 
 
+def test_cache_written_concurrently_by_another_process(tmp_path,
+                                                       monkeypatch):
+    """Ranks (or jobs) that load the same file at once race to write the
+    cache: the loser uses the winner's store instead of failing."""
+    import s2i_mm.datasets.skeleton_dataset as module
+    ann = _dump(make_data(), tmp_path / 'hand.pkl')
+    real_write = module.write_store
+
+    def lose_the_race(data, path, **kwargs):
+        real_write(data, path, **kwargs)  # the other process finishes first
+        real_write(data, path, **kwargs)  # ours: the path exists now
+
+    monkeypatch.setattr(module, 'write_store', lose_the_race)
+    dataset = SkeletonDataset(ann, split='train')
+    monkeypatch.undo()
+    uncached = SkeletonDataset(ann, split='train', cache=False)
+    np.testing.assert_array_equal(dataset[0]['keypoint'],
+                                  uncached[0]['keypoint'])
+
+
 @pytest.mark.parametrize('break_it, message', [
     (lambda a: a['keypoint'].__setitem__((0, 1, 3, 0), np.nan), 'NaN'),
     (lambda a: a.update(keypoint=a['keypoint'][:, :, :20]), '20 joints'),
