@@ -5,6 +5,7 @@ import os.path as osp
 import pickle
 import sys
 
+import numpy as np
 import torch
 
 from s2i_testing import FIXTURES, free_port, run_cmd
@@ -47,6 +48,18 @@ def test_train_then_test_with_dump(tmp_path):
     assert scores['scores'].shape == (16, 4)
     assert scores['labels'].tolist() == [i % 4 for i in range(16)]
     assert scores['sample_idx'].tolist() == list(range(16))
+
+    # two processes: each tests half, the dump gathers every sample once
+    dist_dump = tmp_path / 'dist_scores.pkl'
+    run_cmd(['bash', 'tools/dist_test.sh', CONFIG,
+             str(work / 'epoch_2.pth'), '2', '--work-dir',
+             str(tmp_path / 'dist_test'), '--dump', str(dist_dump)],
+            env=dict(PORT=str(free_port())))
+    with open(dist_dump, 'rb') as f:
+        dist_scores = pickle.load(f)
+    assert dist_scores['sample_idx'].tolist() == list(range(16))
+    np.testing.assert_allclose(dist_scores['scores'], scores['scores'],
+                               rtol=1e-5, atol=1e-6)
 
 
 def test_resume_is_bit_identical(tmp_path):
@@ -106,3 +119,12 @@ def test_slurm_train_with_fake_srun(tmp_path):
                         'train_cfg.val_interval=2']
     assert (work / 'epoch_2.pth').is_file()
     _check_two_ranks(work)
+
+    test = run_cmd(['bash', 'tools/slurm_test.sh', 'cpu_part', 'toy_test',
+                    CONFIG, str(work / 'epoch_2.pth'), '--work-dir',
+                    str(tmp_path / 'slurm_test')],
+                   env=dict(PATH=path, FAKE_SRUN_LOG=str(log), GPUS='2',
+                            MASTER_PORT=str(free_port())))
+    args = json.loads(log.read_text())
+    assert '--job-name=toy_test' in args and '--launcher=slurm' in args
+    assert 'accuracy/top1' in test.stdout
