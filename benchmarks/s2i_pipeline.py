@@ -10,14 +10,19 @@ ntu25 samples, in one run, this measures:
     PackActionInputs;
 (c) a memcpy of one 224 x 224 x 3 float32 output (``np.copyto``);
 
-plus, for information, (a) with mmaction2's own UniformSampleFrames and
-each prefix of (a). OpenCV runs single-threaded, as under mmengine's
-Runner (``opencv_num_threads=0``). Every figure is the best of
-``--repeats`` passes over all samples (microseconds per sample; 15 by
-default: on a shared, loaded machine the best of 7 still varied by about
-10 %); the candidates take turns within each repeat so that a change in
-machine load hits all of them. The last line is JSON with
-``speedup_vs_mmaction2`` = b / a and ``ratio_vs_memcpy`` = a / c.
+plus, for information, (a) with mmaction2's own UniformSampleFrames, each
+prefix of (a), (a) with ``S2IEncode(size=None)`` (the T x J grid, no
+resize) and the OpenCV bilinear resize of those grids to 224 x 224 alone:
+a is about the grid pipeline plus the resize plus the cost of the 600 KB
+output pushing the next sample's data out of the CPU cache.
+
+OpenCV runs single-threaded, as under mmengine's Runner
+(``opencv_num_threads=0``). Every figure is the best of ``--repeats``
+passes over all samples (microseconds per sample; 15 by default: on a
+shared, loaded machine the best of 7 still varied by about 10 %); the
+candidates take turns within each repeat so that a change in machine load
+hits all of them. The last line is JSON with ``speedup_vs_mmaction2`` =
+b / a and ``ratio_vs_memcpy`` = a / c.
 
 Usage::
 
@@ -135,6 +140,13 @@ def main():
     for i in range(len(ours) - 1):
         candidates[f'a_upto_{ours[i]["type"]}'] = (pipeline(ours[:i + 1]),
                                                    samples)
+    grid_only = ours[:-1] + [dict(type='S2IEncode', size=None)]
+    candidates['a_with_S2IEncode_size_None'] = (pipeline(grid_only),
+                                                samples)
+    grids = [pipeline(grid_only)(s)['img'] for s in samples]
+    candidates['cv2_resize_grid_to_224x224'] = (
+        lambda grid: cv2.resize(grid, (224, 224),
+                                interpolation=cv2.INTER_LINEAR), grids)
     timings = best_times(candidates, args.repeats)
 
     for name, value in timings.items():
