@@ -224,8 +224,11 @@ class S2IEncode(BaseTransform):
                 fmt, keypoint)
         _, axes, index = cached
         if axes is None:  # memory not one dense block
-            return np.ascontiguousarray(keypoint).reshape(-1).take(index)
-        return keypoint.transpose(axes).reshape(-1).take(index)
+            keypoint = np.ascontiguousarray(keypoint)
+        else:
+            keypoint = keypoint.transpose(axes)
+        # every index is valid: 'wrap' only skips numpy's bounds check
+        return keypoint.reshape(-1).take(index, mode='wrap')
 
     def _gather_plan(self, fmt, keypoint: np.ndarray) -> tuple:
         """``(fmt, axes, index)``: ``keypoint.transpose(axes)`` is its
@@ -267,7 +270,7 @@ class S2IEncode(BaseTransform):
         else:
             rows_by_person = present.reshape(-1, 1)  # [persons * T, 1]
         repeats = grid_shape[1] // rows_by_person.shape[1]
-        return np.repeat(rows_by_person.view(np.uint8), repeats, axis=1)
+        return rows_by_person.view(np.uint8).repeat(repeats, axis=1)
 
     def _scaled(self, planes, present, num_present, keypoint,
                 results) -> np.ndarray:
@@ -389,18 +392,24 @@ def _minmax_scaled(planes: np.ndarray,
     """
     flat = planes.reshape(planes.shape[0], -1)
     if cells is None:
-        low, high = flat.min(axis=1), flat.max(axis=1)  # NaN propagates
-        bounds = low.tolist() + high.tolist()
+        lows, highs = flat.min(axis=1).tolist(), flat.max(axis=1).tolist()
+        checked = lows + highs  # NaN propagates
     else:
         # NaN anywhere propagates to the max; OpenCV may skip NaN but sees
         # an infinity among the present cells
-        extrema = [cv2.minMaxLoc(plane, cells)[:2] for plane in planes]
-        low, high = np.array(extrema, np.float32).T
-        bounds = [float(flat.max())] + [v for pair in extrema for v in pair]
-    if not all(map(math.isfinite, bounds)):
+        lows, highs = zip(*[cv2.minMaxLoc(plane, cells)[:2]
+                            for plane in planes])
+        checked = (flat.max(), *lows, *highs)
+    if not all(map(math.isfinite, checked)):
         return None
-    planes -= low[:, None, None]
-    planes /= _span(low, high)[:, None, None]
+    # the bounds are float32 values; their difference taken in double and
+    # rounded to float32 is the float32 difference (double has more than
+    # 2 x 24 + 2 bits, so rounding twice is exact); a constant channel
+    # gets span 1, as in _span
+    spans = [hi - lo or 1. for lo, hi in zip(lows, highs)]
+    low, span = np.array([lows, spans], np.float32)[:, :, None, None]
+    planes -= low
+    planes /= span
     grid = cv2.merge(tuple(planes))
     return grid if cells is None else cv2.copyTo(grid, cells)
 
