@@ -33,6 +33,17 @@ def test_s2i_pipeline_prints_timings_and_ratios():
     assert summary['ratio_vs_memcpy'] == pytest.approx(a / c, rel=0.02)
 
 
+def test_s2i_pipeline_floor_checks_its_kernels_and_prints_ratios():
+    # the script asserts its bare kernels give S2IEncode's image bit for bit
+    proc = run_cmd([sys.executable, 'benchmarks/s2i_pipeline_floor.py',
+                    '--samples', '4', '--repeats', '1'])
+    summary = _last_json(proc.stdout)
+    for name in ('a_s2i_pipeline', 'a_bare_kernels',
+                 'a_fixed_upstream_and_resize'):
+        assert summary[f'{name}_over_c'] > 0, name
+    assert summary['samples'] == 4
+
+
 def test_dataset_memory_measures_both_backings():
     proc = run_cmd([sys.executable, 'benchmarks/dataset_memory.py',
                     '--num-samples', '60', '--workers', '1', '2'],
