@@ -67,7 +67,8 @@ class SkeletonDataset(BaseActionDataset):
         split (str, optional): Split name; ``None`` takes every sample.
         skeleton_format (str, optional): Layout name (``'ntu25'``,
             ``'kinect20'``, ...). Defaults to the name the file records;
-            one of the two is required, and they must agree.
+            one of the two is required, and they must agree. Naming it
+            lets a run whose cache exists skip reading the file.
         preprocess (dict, optional): Once-per-dataset steps, keys
             ``drop_empty``, ``center``, ``align``; ``None`` for none.
             Defaults to :data:`DEFAULT_PREPROCESS`.
@@ -116,6 +117,9 @@ class SkeletonDataset(BaseActionDataset):
             meta = dict(split=store.split, classes=store.classes)
             loader = lambda: _store_as_data(store)  # noqa: E731
         else:
+            cached = self._existing_cache(source)
+            if cached is not None:
+                return self._from_store(cached)
             data = load_annotation_file(source)
             self._resolve_format(data.get('skeleton_format'))
             meta = dict(split=data['split'], classes=data.get('classes'))
@@ -146,6 +150,26 @@ class SkeletonDataset(BaseActionDataset):
         store = SkeletonStore(cache)
         store.meta.update(split=meta['split'], classes=meta['classes'])
         return self._from_store(store)
+
+    def _existing_cache(self, source: str) -> Optional[SkeletonStore]:
+        """The cache of annotation file ``source`` if it is already there
+        and the config names the format, so that finding it needs no look
+        inside the file: a run on a cached dataset never unpickles the
+        (multi-GB, for NTU-120) annotation file, in any rank."""
+        if not self.cache or self.skeleton_format is None:
+            return None
+        self._resolve_format(None)
+        cache = cache_path(source, self.format.name, self.preprocess,
+                           self.cache_dir)
+        if not is_store(cache):
+            return None
+        store = SkeletonStore(cache)
+        # the cache was written from this very file (its size and mtime
+        # are in the key): it records the file's format, split and classes
+        self._resolve_format(store.skeleton_format)
+        MMLogger.get_current_instance().info(
+            f'Using the preprocessed cache {cache} of {source}')
+        return store
 
     def _resolve_format(self, recorded: Optional[str]) -> None:
         self.format = resolve_format(self.ann_file, self.skeleton_format,

@@ -94,6 +94,39 @@ def test_cache_is_reused_and_invalidated(tmp_path):
                                   uncached[0]['keypoint'])
 
 
+def test_cached_run_does_not_read_the_annotation_file(tmp_path,
+                                                     monkeypatch):
+    """With the format named in the config, a run whose cache exists
+    never unpickles the (large) annotation file."""
+    import s2i_mm.datasets.skeleton_dataset as module
+    data = make_data()
+    data['classes'] = [f'class {i}' for i in range(5)]
+    ann = _dump(data, tmp_path / 'hand.pkl')
+    first = SkeletonDataset(ann, split='train', skeleton_format='ntu25')
+
+    def unreadable(path):
+        raise AssertionError(f'{path} was read')
+
+    monkeypatch.setattr(module, 'load_annotation_file', unreadable)
+    again = SkeletonDataset(ann, split='train', skeleton_format='ntu25')
+    assert [again.get_data_info(i)['frame_dir'] for i in range(len(again))
+            ] == [first.get_data_info(i)['frame_dir']
+                  for i in range(len(first))]
+    assert again.class_names == first.class_names == tuple(data['classes'])
+    np.testing.assert_array_equal(first[0]['keypoint'], again[0]['keypoint'])
+    # another split of the same cache, and its semi-supervised subset
+    for split in ('val', 'train_50pct'):
+        assert len(SkeletonDataset(ann, split=split,
+                                   skeleton_format='ntu25'))
+    # without the format in the config the file says which it is
+    with pytest.raises(AssertionError, match='was read'):
+        SkeletonDataset(ann, split='train')
+    monkeypatch.undo()
+    # a format the file does not hold has no cache and is still refused
+    with pytest.raises(SkeletonDataError, match="'ntu25' skeletons"):
+        SkeletonDataset(ann, split='train', skeleton_format='kinect20')
+
+
 def test_cache_written_concurrently_by_another_process(tmp_path,
                                                        monkeypatch):
     """Ranks (or jobs) that load the same file at once race to write the
