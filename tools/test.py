@@ -9,6 +9,7 @@ import s2i_mm
 from s2i_mm.utils.tool_args import (
     add_runtime_args,
     build_runner,
+    finish_distributed,
     merge_runtime_args,
     parse_runtime_args,
 )
@@ -65,6 +66,7 @@ def main():
     s2i_mm.register_all_modules(init_default_scope=False)
     cfg = merge_args(Config.fromfile(args.config), args)
     metrics = build_runner(cfg).test()
+    finish_distributed()
     if is_main_process():
         print_metrics(metrics, f'{osp.basename(args.config)} | '
                       f'{osp.basename(args.checkpoint)}')

@@ -8,6 +8,7 @@ import s2i_mm
 from s2i_mm.utils.tool_args import (
     add_runtime_args,
     build_runner,
+    finish_distributed,
     merge_runtime_args,
     parse_runtime_args,
 )
@@ -100,6 +101,7 @@ def main():
     s2i_mm.register_all_modules(init_default_scope=False)
     cfg = merge_args(Config.fromfile(args.config), args)
     build_runner(cfg).train()
+    finish_distributed()
 
 
 if __name__ == '__main__':

@@ -8,7 +8,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 __all__ = ['add_runtime_args', 'parse_runtime_args', 'merge_runtime_args',
-           'build_runner']
+           'build_runner', 'finish_distributed']
 
 
 def add_runtime_args(parser: argparse.ArgumentParser) -> None:
@@ -59,3 +59,20 @@ def build_runner(cfg: Config) -> Runner:
         return Runner.from_cfg(cfg)
     from s2i_mm.registry import RUNNERS
     return RUNNERS.build(cfg)
+
+
+def finish_distributed() -> None:
+    """Close the default process group after a run that ended normally.
+
+    mmengine's Runner never destroys it. A process that exits with a live
+    gloo group can abort in the group's C++ teardown ("terminate called
+    without an active exception", exit code -6) after a successful run
+    (https://github.com/pytorch/pytorch/issues/190489; 7 of 15 four-process
+    runs here). The barrier lets every rank finish its last collective
+    first. Call it only on success: a rank that failed must not wait for
+    the others (they may be blocked in a collective that never completes).
+    """
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
