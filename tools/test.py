@@ -66,8 +66,9 @@ def main():
     s2i_mm.register_all_modules(init_default_scope=False)
     cfg = merge_args(Config.fromfile(args.config), args)
     metrics = build_runner(cfg).test()
+    main_process = is_main_process()  # no ranks once the group is closed
     finish_distributed()
-    if is_main_process():
+    if main_process:
         print_metrics(metrics, f'{osp.basename(args.config)} | '
                       f'{osp.basename(args.checkpoint)}')
         if args.dump:

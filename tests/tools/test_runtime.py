@@ -51,10 +51,13 @@ def test_train_then_test_with_dump(tmp_path):
 
     # two processes: each tests half, the dump gathers every sample once
     dist_dump = tmp_path / 'dist_scores.pkl'
-    run_cmd(['bash', 'tools/dist_test.sh', CONFIG,
-             str(work / 'epoch_2.pth'), '2', '--work-dir',
-             str(tmp_path / 'dist_test'), '--dump', str(dist_dump)],
-            env=dict(PORT=str(free_port())))
+    dist_test = run_cmd(['bash', 'tools/dist_test.sh', CONFIG,
+                         str(work / 'epoch_2.pth'), '2', '--work-dir',
+                         str(tmp_path / 'dist_test'), '--dump',
+                         str(dist_dump)],
+                        env=dict(PORT=str(free_port())))
+    # the metrics table is printed by rank 0 only
+    assert dist_test.stdout.count('per-sample scores written to') == 1
     with open(dist_dump, 'rb') as f:
         dist_scores = pickle.load(f)
     assert dist_scores['sample_idx'].tolist() == list(range(16))
