@@ -2,6 +2,7 @@
 from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
 from mmaction.datasets import BaseActionDataset
+from mmengine.dist import barrier, get_rank, is_distributed
 from mmengine.logging import MMLogger
 
 from s2i_mm.registry import DATASETS
@@ -107,7 +108,25 @@ class SkeletonDataset(BaseActionDataset):
     # loading
     # ------------------------------------------------------------------
     def load_data_list(self) -> List[dict]:
-        """Check, preprocess (or reuse the cache) and select the split."""
+        """Check, preprocess (or reuse the cache) and select the split.
+
+        In a distributed run rank 0 goes first while the other ranks wait
+        at a barrier (as mmengine's checkpoint download does): a missing
+        cache is then built and written once, not once per rank, and the
+        other ranks only map it.
+        """
+        if not (self.cache and is_distributed()):
+            return self._load_data_list()
+        first = get_rank() == 0
+        if not first:
+            barrier()
+        try:
+            return self._load_data_list()
+        finally:
+            if first:  # also on an error: the others then meet it too
+                barrier()
+
+    def _load_data_list(self) -> List[dict]:
         source = self.ann_file
         if is_store(source):
             store = SkeletonStore(source)

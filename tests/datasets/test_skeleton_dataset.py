@@ -1,5 +1,6 @@
 import os
 import pickle
+import sys
 
 import numpy as np
 import pytest
@@ -7,6 +8,8 @@ from _skeleton_data import make_data, make_sample
 
 from s2i_mm.datasets import SkeletonDataError, SkeletonDataset
 from s2i_mm.registry import DATASETS
+
+from s2i_testing import free_port, run_cmd
 
 
 def _dump(data, path):
@@ -125,6 +128,43 @@ def test_cached_run_does_not_read_the_annotation_file(tmp_path,
     # a format the file does not hold has no cache and is still refused
     with pytest.raises(SkeletonDataError, match="'ntu25' skeletons"):
         SkeletonDataset(ann, split='train', skeleton_format='kinect20')
+
+
+_TWO_RANKS = """
+import sys
+import torch.distributed as dist
+import s2i_mm.datasets.skeleton_dataset as module
+dist.init_process_group('gloo')
+calls = dict(read=0, wrote=0)
+read, write = module.load_annotation_file, module.write_store
+def counted(name, fn):
+    def call(*args, **kwargs):
+        calls[name] += 1
+        return fn(*args, **kwargs)
+    return call
+module.load_annotation_file = counted('read', read)
+module.write_store = counted('wrote', write)
+dist.barrier()  # both ranks build the dataset at the same moment
+dataset = module.SkeletonDataset(sys.argv[1], split='train',
+                                 skeleton_format='ntu25')
+print(f"rank {dist.get_rank()}: read {calls['read']} wrote "
+      f"{calls['wrote']} samples {len(dataset)}", flush=True)
+dist.barrier()
+dist.destroy_process_group()
+"""
+
+
+def test_distributed_ranks_build_the_cache_once(tmp_path):
+    """Rank 0 reads the file and writes the cache; the other ranks wait,
+    then only map the cache (they never unpickle the file)."""
+    ann = _dump(make_data(), tmp_path / 'hand.pkl')
+    script = tmp_path / 'two_ranks.py'
+    script.write_text(_TWO_RANKS)
+    proc = run_cmd([sys.executable, '-m', 'torch.distributed.run',
+                    '--nproc_per_node', '2', '--master_port',
+                    str(free_port()), str(script), ann], timeout=120)
+    assert 'rank 0: read 1 wrote 1 samples 6' in proc.stdout
+    assert 'rank 1: read 0 wrote 0 samples 6' in proc.stdout
 
 
 def test_cache_written_concurrently_by_another_process(tmp_path,
