@@ -42,8 +42,8 @@ from s2i_mm.datasets.synthetic import generate
 FRAMES, PERSONS = 100, 2
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+def parse_args(description: str = __doc__.split('\n')[0]):
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument('--samples', type=int, default=64,
                         help='number of synthetic samples')
     parser.add_argument('--repeats', type=int, default=15,
@@ -103,15 +103,21 @@ def pipeline(transforms):
     return run
 
 
-def main():
-    args = parse_args()
-    # as in training: mmengine's Runner sets env_cfg.mp_cfg
-    # opencv_num_threads=0 (no OpenCV thread pool inside data workers)
+def prepare(args) -> list:
+    """Set up as in training and return the benchmark samples."""
+    # mmengine's Runner sets env_cfg.mp_cfg opencv_num_threads=0 (no
+    # OpenCV thread pool inside data workers)
     cv2.setNumThreads(0)
     s2i_mm.register_all_modules()
     samples = synthetic_samples(args.samples, args.seed)
     assert all(s['keypoint'].shape == (PERSONS, FRAMES, 25, 3)
                for s in samples)
+    return samples
+
+
+def main():
+    args = parse_args()
+    samples = prepare(args)
 
     ours = [dict(type='FastUniformSampleFrames', clip_len=FRAMES),
             dict(type='PoseDecode'),

@@ -26,22 +26,13 @@ Usage::
 
     python benchmarks/s2i_pipeline_floor.py [--samples 64] [--repeats 15]
 """
-import argparse
 import json
 
 import cv2
 import numpy as np
-from s2i_pipeline import FRAMES, best_times, pipeline, synthetic_samples
+from s2i_pipeline import FRAMES, best_times, parse_args, pipeline, prepare
 
 import s2i_mm
-
-
-def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--samples', type=int, default=64)
-    parser.add_argument('--repeats', type=int, default=15)
-    parser.add_argument('--seed', type=int, default=0)
-    return parser.parse_args()
 
 
 def bare_encoder(encode, sample: dict):
@@ -75,10 +66,8 @@ def bare_encoder(encode, sample: dict):
 
 
 def main():
-    args = parse_args()
-    cv2.setNumThreads(0)
-    s2i_mm.register_all_modules()
-    samples = synthetic_samples(args.samples, args.seed)
+    args = parse_args(__doc__.split('\n')[0])
+    samples = prepare(args)
     upstream = [dict(type='FastUniformSampleFrames', clip_len=FRAMES),
                 dict(type='PoseDecode'),
                 dict(type='SkeletonModality', modalities='j')]
