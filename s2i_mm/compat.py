@@ -32,6 +32,7 @@ import importlib.util
 import os
 import os.path as osp
 import pickle
+import re
 import shutil
 import sys
 import types
@@ -147,13 +148,32 @@ def load_checkpoint_weights_only(filename: str, map_location=None):
         return torch.load(
             filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
-        detail = str(err).split('WeightsUnpickler error:')[-1].strip()
-        detail = detail.splitlines()[0] if detail else repr(err)
-        raise UnsafeCheckpointError(
-            f'Refusing to load checkpoint {filename}: it holds a pickled '
-            f'object outside s2i_mm.compat.CHECKPOINT_SAFE_GLOBALS '
-            f'({detail}). If you trust the file, allow the type with '
-            'torch.serialization.add_safe_globals([...]).') from None
+        raise UnsafeCheckpointError(_refusal(filename, str(err))) from None
+
+
+def _refusal(filename: str, message: str) -> str:
+    """The refusal of a checkpoint, naming the global torch refused.
+
+    torch words it in several ways ("Unsupported global: GLOBAL
+    __main__.X was not an allowed global", "Trying to load unsupported
+    GLOBAL posix.system whose module posix is blocked"); every form names
+    it after ``GLOBAL``.
+    """
+    found = re.search(r'GLOBAL\s+([\w.]+)', message)
+    blocked = 'blocked' in message
+    if found:
+        what = f'the global {found.group(1)}'
+    else:  # no name: quote torch's most specific line
+        lines = [line.strip() for line in message.splitlines()
+                 if line.strip() and 'Weights only load failed' not in line]
+        what = f'an object torch refused ({lines[0] if lines else message})'
+    advice = ('torch blocks that module whatever the allowlist: do not load '
+              'this file' if blocked else
+              'if you trust the file and that type, allow it with '
+              'torch.serialization.add_safe_globals([...])')
+    return (f'Refusing to load checkpoint {filename}: it holds {what}, '
+            f'outside s2i_mm.compat.CHECKPOINT_SAFE_GLOBALS; nothing in it '
+            f'was run. {advice[0].upper()}{advice[1:]}.')
 
 
 # --------------------------------------------------------------------------

@@ -117,6 +117,20 @@ def test_arbitrary_pickled_object_is_refused(tmp_path):
     assert isinstance(err.value, pickle.UnpicklingError)
 
 
+class SystemCall:
+    def __reduce__(self):
+        return (os.system, ('echo payload ran',))
+
+
+def test_refusal_names_the_offending_global(tmp_path, capfd):
+    from mmengine.runner.checkpoint import _load_checkpoint
+    path = _checkpoint(tmp_path, extra=SystemCall())
+    with pytest.raises(compat.UnsafeCheckpointError) as err:
+        _load_checkpoint(path, map_location='cpu')
+    assert f'{os.name}.system' in str(err.value)  # posix.system
+    assert 'payload ran' not in capfd.readouterr().out
+
+
 def test_cpu_launchers_use_gloo_and_no_device_ids(upstream):
     if torch.cuda.is_available():
         pytest.skip('CPU-only behaviour')

@@ -6,7 +6,6 @@ once-per-dataset preprocessing of the config's test dataset
 pipeline (frame sampling, modality, S2I encoding, packing).
 """
 import os.path as osp
-import pickle
 from dataclasses import dataclass
 from typing import Any, List, Optional, Sequence, Union
 
@@ -102,10 +101,14 @@ def load_keypoints(source: KeypointsOrFile,
                    sample: Union[int, str] = 0) -> tuple:
     """Read keypoints from an array or a file.
 
-    Supported files: ``.npy`` (``[M, T, V, C]`` or ``[T, V, C]``), ``.pkl``
-    (one mmaction2 annotation dict, or a whole annotation file: ``sample``
-    picks an index or a ``frame_dir``), NTU ``.skeleton``, and ``.json``
-    (NW-UCLA for ``kinect20``, Toyota Smarthome for ``lcrnet13``).
+    Supported files: ``.npy`` (``[M, T, V, C]`` or ``[T, V, C]``; no
+    pickled objects), ``.pkl`` (one mmaction2 annotation dict, or a whole
+    annotation file: ``sample`` picks an index or a ``frame_dir``; read
+    with the restricted unpickler of
+    :func:`~s2i_mm.datasets.annotation.read_pickle`, so nothing in it
+    runs; a separate ``keypoint_score`` is merged as the format's score
+    channel), NTU ``.skeleton``, and ``.json`` (NW-UCLA for ``kinect20``,
+    Toyota Smarthome for ``lcrnet13``).
 
     Returns:
         tuple: ``(keypoint float32 [M, T, V, C], name, format name or None)``
@@ -113,18 +116,29 @@ def load_keypoints(source: KeypointsOrFile,
 
     Raises:
         ValueError: Unknown file type, or a sample that is not there.
+        SkeletonDataError: A file that cannot be read, or a ``.pkl`` that
+            names anything but containers, strings, numbers and arrays.
     """
+    from s2i_mm.datasets.annotation import SkeletonDataError, read_pickle
     if not isinstance(source, str):
         return _as_mtvc(np.asarray(source, np.float32), 'array'), None, None
     name = osp.basename(source)
     if source.endswith('.npy'):
-        return _as_mtvc(np.load(source), source), name, None
+        try:
+            array = np.load(source, allow_pickle=False)
+        except (OSError, ValueError, EOFError) as err:
+            raise SkeletonDataError(f'{source}: not a readable .npy array '
+                                    f'({err})') from None
+        return _as_mtvc(array, source), name, None
     if source.endswith('.pkl'):
-        with open(source, 'rb') as f:
-            data = pickle.load(f)
+        data = read_pickle(source)
         declared = data.get('skeleton_format') if isinstance(data,
                                                              dict) else None
         ann = _pick_annotation(data, sample, source)
+        if declared is not None or skeleton_format is not None:
+            from s2i_mm.datasets.preprocess import merge_score_channel
+            fmt = skeleton_format or get_format(declared)
+            ann = merge_score_channel(ann, fmt.channels)
         return (_as_mtvc(ann['keypoint'], source), ann.get('frame_dir', name),
                 declared)
     if source.endswith('.skeleton'):
@@ -152,7 +166,8 @@ def _pick_annotation(data: Any, sample: Union[int, str], source: str) -> dict:
     if isinstance(data, dict) and 'keypoint' in data:
         return data
     annotations = data.get('annotations') if isinstance(data, dict) else data
-    if not isinstance(annotations, list) or not annotations:
+    if not isinstance(annotations, list) or not annotations or not all(
+            isinstance(a, dict) and 'keypoint' in a for a in annotations):
         raise ValueError(f'{source}: no annotations found')
     if isinstance(sample, str):
         for ann in annotations:
@@ -166,6 +181,10 @@ def _pick_annotation(data: Any, sample: Union[int, str], source: str) -> dict:
 
 
 def _as_mtvc(keypoint: np.ndarray, source: str) -> np.ndarray:
+    if not isinstance(keypoint, np.ndarray) or keypoint.dtype.kind not in (
+            'fiu'):
+        raise ValueError(f'{source}: keypoints must be an array of real '
+                         'numbers')
     keypoint = np.asarray(keypoint, np.float32)
     if keypoint.ndim == 3:
         keypoint = keypoint[None]
@@ -224,10 +243,20 @@ def inference_skeleton(model_or_config: Union[torch.nn.Module, str, Config],
                                               sample)
     fmt = explicit or get_format(
         declared or dataset_cfg.get('skeleton_format') or 'ntu25')
+    expected = (f'[M, T, {fmt.num_joints}, {len(fmt.channels)}] '
+                f'({", ".join(fmt.channels)})')
     if keypoint.shape[2] != fmt.num_joints:
         raise ValueError(
             f'{name or "keypoints"}: {keypoint.shape[2]} joints, but format '
-            f'{fmt.name!r} has {fmt.num_joints}')
+            f'{fmt.name!r} has {fmt.num_joints}: expected {expected}')
+    if keypoint.shape[3] != len(fmt.channels):
+        raise ValueError(
+            f'{name or "keypoints"}: {keypoint.shape[3]} channels, but format '
+            f'{fmt.name!r} has {len(fmt.channels)}: expected {expected}, got '
+            f'shape {list(keypoint.shape)}')
+    if 0 in keypoint.shape[:2]:
+        raise ValueError(f'{name or "keypoints"}: no body or no frame '
+                         f'(shape {list(keypoint.shape)})')
     if not np.isfinite(keypoint).all():
         raise ValueError(f'{name or "keypoints"}: NaN or inf coordinates')
     options = normalize_preprocess(

@@ -11,7 +11,10 @@ ignore: ``'skeleton_format'`` (the layout name, e.g. ``'ntu25'``) and
 ``'classes'`` (the class names, index = label).
 
 Every problem with a file is reported as one :class:`SkeletonDataError`
-whose message names the file and, where it applies, the sample.
+whose message names the file and, where it applies, the sample. Files are
+unpickled with :mod:`.restricted_pickle`: a file that names anything but
+containers, strings, numbers and numpy arrays is refused and nothing in it
+runs.
 """
 import os.path as osp
 import pickle
@@ -19,9 +22,11 @@ from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
 
+from .restricted_pickle import ForbiddenGlobalError, restricted_load
+
 __all__ = [
-    'SkeletonDataError', 'load_annotation_file', 'check_sample',
-    'dump_annotation_file', 'resolve_format'
+    'SkeletonDataError', 'load_annotation_file', 'read_pickle',
+    'check_sample', 'dump_annotation_file', 'resolve_format'
 ]
 
 
@@ -47,11 +52,46 @@ def sample_error(source: str, index: int, sample: Any,
     return SkeletonDataError(f'{source}: {label}: {problem}')
 
 
+def read_pickle(path: str) -> Any:
+    """Unpickle a skeleton file (annotation file or one sample) safely.
+
+    Args:
+        path (str): The ``.pkl`` file.
+
+    Returns:
+        The unpickled object: containers, strings, numbers and numpy
+        arrays only.
+
+    Raises:
+        FileNotFoundError: If ``path`` is not a file.
+        SkeletonDataError: If the file is truncated or garbled, or names a
+            type or function (it is not called).
+    """
+    if not osp.isfile(path):
+        what = ('is a directory, not a skeleton store (it has no '
+                'meta.json) nor an annotation file' if osp.isdir(path)
+                else 'annotation file not found')
+        raise FileNotFoundError(f'{path}: {what}')
+    try:
+        with open(path, 'rb') as f:
+            return restricted_load(f)
+    except ForbiddenGlobalError as err:
+        raise SkeletonDataError(
+            f'{path}: refused to load {err}: annotation and keypoint files '
+            'may hold only containers, strings, numbers and numpy arrays '
+            '(nothing in the file was run)') from None
+    except Exception as err:  # truncated/garbled files raise many types
+        raise SkeletonDataError(
+            f'{path}: not a readable pickle file '
+            f'({type(err).__name__}: {err})') from None
+
+
 def load_annotation_file(path: str) -> Dict[str, Any]:
     """Load a skeleton annotation pkl and check its top-level structure.
 
-    Note that pickle files can run code when loaded: open only files from
-    sources you trust (the same holds for mmaction2's ``PoseDataset``).
+    The file is unpickled by :func:`read_pickle`: only containers,
+    strings, numbers and numpy arrays are admitted, so loading a file
+    never runs code from it.
 
     Args:
         path (str): Path of the ``.pkl`` file.
@@ -62,18 +102,10 @@ def load_annotation_file(path: str) -> Dict[str, Any]:
 
     Raises:
         FileNotFoundError: If ``path`` does not exist.
-        SkeletonDataError: If the file is truncated, garbled or does not
-            follow the schema.
+        SkeletonDataError: If the file is truncated, garbled, names a type
+            or function, or does not follow the schema.
     """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'{path}: annotation file not found')
-    try:
-        with open(path, 'rb') as f:
-            data = pickle.load(f)
-    except Exception as err:  # truncated/garbled files raise many types
-        raise SkeletonDataError(
-            f'{path}: not a readable pickle file '
-            f'({type(err).__name__}: {err})') from None
+    data = read_pickle(path)
     if isinstance(data, list):  # bare list of annotations (no splits)
         data = {'split': {}, 'annotations': data}
     if not isinstance(data, dict) or 'annotations' not in data:
@@ -87,12 +119,15 @@ def load_annotation_file(path: str) -> Dict[str, Any]:
         raise SkeletonDataError(
             f'{path}: \'annotations\' must be a list, got '
             f'{type(data["annotations"]).__name__}')
-    split = data.get('split') or {}
+    split = data.get('split')
+    split = {} if split is None else split
     if not isinstance(split, dict) or not all(
-            isinstance(v, (list, tuple)) for v in split.values()):
+            isinstance(k, str) and isinstance(v, (list, tuple))
+            and all(isinstance(n, str) for n in v)
+            for k, v in split.items()):
         raise SkeletonDataError(
             f'{path}: \'split\' must map split names to lists of '
-            'frame_dir names')
+            'frame_dir names (strings)')
     data['split'] = split
     return data
 
@@ -132,6 +167,11 @@ def resolve_format(source: str, given: Optional[str],
             f'{source}: unknown skeleton format {name!r} ({err})') from None
 
 
+def _is_integer(value: Any) -> bool:
+    return (isinstance(value, (int, np.integer))
+            and not isinstance(value, (bool, np.bool_)))
+
+
 def check_sample(sample: Any, index: int, source: str, num_joints: int,
                  num_channels: Sequence[int]) -> np.ndarray:
     """Check one annotation and return its keypoints as float32.
@@ -160,13 +200,19 @@ def check_sample(sample: Any, index: int, source: str, num_joints: int,
     for key in ('frame_dir', 'label', 'keypoint'):
         if key not in sample:
             raise fail(f'missing key {key!r}')
+    if not isinstance(sample['frame_dir'], str):
+        raise fail('frame_dir must be a string, got '
+                   f'{type(sample["frame_dir"]).__name__}')
     label = sample['label']
-    if not isinstance(label, (int, np.integer)) or label < 0:
+    if not _is_integer(label) or label < 0:
         raise fail(f'label must be a non-negative integer, got {label!r}')
     keypoint = sample['keypoint']
     if not isinstance(keypoint, np.ndarray) or keypoint.ndim != 4:
         shape = getattr(keypoint, 'shape', type(keypoint).__name__)
         raise fail(f'keypoint must be an array [M, T, V, C], got {shape}')
+    if keypoint.dtype.kind not in 'fiu':
+        raise fail(f'keypoint must hold real numbers, got dtype '
+                   f'{keypoint.dtype}')
     num_bodies, num_frames, joints, channels = keypoint.shape
     if joints != num_joints:
         raise fail(f'keypoint has {joints} joints, the skeleton format has '
@@ -178,8 +224,8 @@ def check_sample(sample: Any, index: int, source: str, num_joints: int,
         raise fail(f'keypoint is empty (shape {keypoint.shape}): zero '
                    'bodies or zero frames')
     total = sample.get('total_frames', num_frames)
-    if total != num_frames:
-        raise fail(f'total_frames is {total} but keypoint has '
+    if not _is_integer(total) or total != num_frames:
+        raise fail(f'total_frames is {total!r} but keypoint has '
                    f'{num_frames} frames')
     keypoint = np.asarray(keypoint, dtype=np.float32)
     if not np.isfinite(keypoint).all():

@@ -28,7 +28,8 @@ import numpy as np
 from .annotation import check_sample, sample_error
 
 __all__ = [
-    'normalize_preprocess', 'preprocess_keypoint', 'prepare_annotations'
+    'normalize_preprocess', 'preprocess_keypoint', 'prepare_annotations',
+    'merge_score_channel'
 ]
 
 _DEFAULT_ALIGN = dict(
@@ -177,7 +178,7 @@ def prepare_annotations(data: Dict[str, Any], skeleton_format,
         items = track(items, description='checking samples',
                       transient=True)
     for i in items:
-        ann = _with_score_channel(annotations[i], fmt.channels)
+        ann = merge_score_channel(annotations[i], fmt.channels)
         keypoint = check_sample(ann, i, source, fmt.num_joints,
                                 [len(fmt.channels)])
         try:
@@ -192,8 +193,19 @@ def prepare_annotations(data: Dict[str, Any], skeleton_format,
     return data
 
 
-def _with_score_channel(ann: Any, channels: Sequence[str]) -> Any:
-    """Merge a separate ``keypoint_score`` into a ``score`` channel."""
+def merge_score_channel(ann: Any, channels: Sequence[str]) -> Any:
+    """Merge a separate ``keypoint_score`` into a ``score`` channel.
+
+    Args:
+        ann: One sample; returned as it is unless the format has a
+            ``score`` channel and the sample holds ``keypoint`` ``[M, T, V,
+            C - 1]`` and ``keypoint_score`` ``[M, T, V]`` (mmaction2's 2D
+            layout).
+        channels (Sequence[str]): The format's channels.
+
+    Returns:
+        The sample with one ``keypoint`` ``[M, T, V, C]``.
+    """
     if (not isinstance(ann, dict) or 'score' not in channels
             or 'keypoint_score' not in ann):
         return ann

@@ -1,4 +1,6 @@
 """inference_skeleton: the same scores as the test loop, from any input."""
+import os
+import pickle
 import sys
 
 import numpy as np
@@ -87,3 +89,34 @@ def test_demo_skeleton_prints_top5(trained):
                    ann_file, '--sample', '2']).stdout
     assert 'top-5' in out
     assert sum(name in out for name in CLASSES) == 5
+
+
+def test_code_in_a_keypoint_pickle_never_runs(trained, tmp_path):
+    from s2i_mm.datasets import SkeletonDataError
+    _, ckpt, data = trained
+    model = init_recognizer(CONFIG, ckpt)
+    flag = tmp_path / 'ran'
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, (f'touch {flag}', ))
+
+    ann = dict(data['annotations'][0], label=Payload())
+    path = tmp_path / 'x.pkl'
+    path.write_bytes(pickle.dumps(ann))
+    with pytest.raises(SkeletonDataError, match='x.pkl.*system'):
+        inference_skeleton(model, None, str(path))
+    assert not flag.exists()
+
+
+@pytest.mark.parametrize('channels', [2, 4])
+def test_channel_count_is_checked_up_front(trained, channels):
+    _, ckpt, data = trained
+    model = init_recognizer(CONFIG, ckpt)
+    keypoint = data['annotations'][0]['keypoint']
+    wrong = np.zeros(keypoint.shape[:3] + (channels, ), np.float32)
+    wrong[..., :min(channels, 3)] = keypoint[..., :min(channels, 3)]
+    with pytest.raises(ValueError) as info:
+        inference_skeleton(model, None, wrong)
+    assert f'{channels} channels' in str(info.value)
+    assert '[M, T, 25, 3]' in str(info.value)
