@@ -1,27 +1,32 @@
 """Where preprocessed datasets are cached, and when a cache is stale.
 
 A cache is a packed store (:mod:`s2i_mm.datasets.store`) holding every
-sample of a source file after validation and preprocessing. It lives in
-
-* ``<directory of the source>/.s2i_cache/`` when that directory is
-  writable, otherwise
-* ``$S2I_MM_CACHE`` or ``~/.cache/s2i_mm/datasets/``,
-
-named ``<source name>-<key>``. The key hashes the source's absolute path,
-size and modification time (for a store source: of its files), the
-skeleton format, the preprocessing options and the store version. Editing
-or replacing the source, or changing an option, therefore selects a new
+sample of a source file after validation and preprocessing, named
+``<source name>-<key>``. The key hashes the source's absolute path, size
+and modification time (for a store source: of its files), the skeleton
+format, the preprocessing options and the store version. Editing or
+replacing the source, or changing an option, therefore selects a new
 cache; the superseded caches of the same source are deleted when the new
-one is written. Deleting a cache directory by hand is always safe.
+one is written (only folders that are stores s2i_mm wrote:
+:func:`~s2i_mm.datasets.store.is_own_store`). Deleting a cache directory
+by hand is always safe.
+
+Where: ``cache_dir`` when the dataset config gives one; otherwise
+``<directory of the source>/.s2i_cache/`` or, where that cannot be
+written, ``$S2I_MM_CACHE`` (default ``~/.cache/s2i_mm/datasets/``). An
+existing cache is used wherever it is; a new one goes to the first place
+where a file can actually be created.
 """
 import hashlib
 import json
 import os
 import os.path as osp
-import shutil
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
-from .store import STORE_VERSION
+from .annotation import SkeletonDataError
+from .atomic import check_writable
+from .store import STORE_VERSION, is_own_store
+from .temp_files import discard
 
 __all__ = ['source_signature', 'cache_path', 'prune_stale_caches']
 
@@ -47,15 +52,15 @@ def source_signature(source: str) -> Dict[str, Any]:
     return dict(path=source, files=stats)
 
 
-def _cache_root(source: str) -> str:
-    local = osp.join(osp.dirname(osp.realpath(source)), '.s2i_cache')
-    parent = osp.dirname(local)
-    if (osp.isdir(local) and os.access(local, os.W_OK)) or (
-            not osp.exists(local) and os.access(parent, os.W_OK)):
-        return local
-    return os.environ.get(
-        'S2I_MM_CACHE',
-        osp.join(osp.expanduser('~'), '.cache', 's2i_mm', 'datasets'))
+def _cache_roots(source: str, cache_dir: Optional[str]) -> List[str]:
+    if cache_dir:
+        return [cache_dir]
+    return [
+        osp.join(osp.dirname(osp.realpath(source)), '.s2i_cache'),
+        os.environ.get(
+            'S2I_MM_CACHE',
+            osp.join(osp.expanduser('~'), '.cache', 's2i_mm', 'datasets'))
+    ]
 
 
 def cache_path(source: str, skeleton_format: str,
@@ -71,7 +76,12 @@ def cache_path(source: str, skeleton_format: str,
             next to the source (see the module docstring).
 
     Returns:
-        str: Path of the cache store (it may not exist yet).
+        str: Path of the cache store: the existing one, or where a new one
+        can be written.
+
+    Raises:
+        SkeletonDataError: If there is no cache yet and no candidate root
+            is writable.
     """
     key = json.dumps(
         dict(source=source_signature(source), format=skeleton_format,
@@ -79,9 +89,24 @@ def cache_path(source: str, skeleton_format: str,
              cache=_CACHE_VERSION),
         sort_keys=True)
     digest = hashlib.sha1(key.encode()).hexdigest()[:16]
-    root = cache_dir or _cache_root(source)
-    name = osp.basename(osp.realpath(source).rstrip('/'))
-    return osp.join(root, f'{name}-{digest}')
+    name = f'{osp.basename(osp.realpath(source).rstrip("/"))}-{digest}'
+    paths = [osp.join(root, name)
+             for root in _cache_roots(source, cache_dir)]
+    for path in paths:
+        if osp.lexists(path):
+            return path
+    problems = []
+    for path in paths:
+        try:
+            check_writable(path)
+            return path
+        except OSError as err:
+            problems.append(str(err))
+    raise SkeletonDataError(
+        f'{source}: no writable place for its preprocessed cache ('
+        + '; '.join(problems) + '): set cache_dir= in the dataset config '
+        'to a writable directory (or $S2I_MM_CACHE), or cache=False to keep '
+        'the preprocessed samples in memory')
 
 
 def prune_stale_caches(current: str, source: str) -> None:
@@ -98,13 +123,15 @@ def prune_stale_caches(current: str, source: str) -> None:
     signature = source_signature(source)
     for name in os.listdir(root):
         path = osp.join(root, name)
-        if not name.startswith(prefix) or path == current:
+        if (not name.startswith(prefix) or path == current
+                or not is_own_store(path)):
             continue
         try:
             with open(osp.join(path, 'meta.json')) as f:
-                recorded = json.load(f).get('source') or {}
-        except (OSError, ValueError):
-            continue
-        if (recorded.get('path') == signature['path']
-                and recorded != signature):
-            shutil.rmtree(path, ignore_errors=True)
+                recorded = json.load(f)['source']
+            stale = (recorded['path'] == signature['path']
+                     and recorded != signature)
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not a cache of a source file
+        if stale:
+            discard(path)

@@ -1,4 +1,6 @@
 """``SkeletonDataset``: mmaction2 skeleton pkl files and packed stores."""
+import os.path as osp
+from collections import Counter
 from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
 from mmaction.datasets import BaseActionDataset
@@ -8,6 +10,7 @@ from mmengine.logging import MMLogger
 from s2i_mm.registry import DATASETS
 
 from .annotation import (
+    SkeletonDataError,
     load_annotation_file,
     resolve_format,
     sample_error,
@@ -15,7 +18,13 @@ from .annotation import (
 from .preprocess import normalize_preprocess, prepare_annotations
 from .preprocess_cache import cache_path, prune_stale_caches, source_signature
 from .splits import resolve_split
-from .store import SkeletonStore, is_store, write_store
+from .store import (
+    DamagedStoreError,
+    SkeletonStore,
+    is_own_store,
+    is_store,
+    write_store,
+)
 
 __all__ = ['SkeletonDataset', 'DEFAULT_PREPROCESS']
 
@@ -129,7 +138,7 @@ class SkeletonDataset(BaseActionDataset):
     def _load_data_list(self) -> List[dict]:
         source = self.ann_file
         if is_store(source):
-            store = SkeletonStore(source)
+            store = _open_source_store(source)
             self._resolve_format(store.skeleton_format)
             if store.preprocess == self.preprocess:
                 return self._from_store(store)
@@ -149,24 +158,14 @@ class SkeletonDataset(BaseActionDataset):
         cache = cache_path(source, self.format.name, self.preprocess,
                            self.cache_dir)
         logger = MMLogger.get_current_instance()
-        if not is_store(cache):
+        store = _open_cache(cache)
+        if store is None:
             logger.info(f'Preprocessing {source} once; caching it in {cache}')
-            data = self._prepared(loader())
-            try:
-                write_store(
-                    data, cache, preprocess=self.preprocess,
-                    source=source_signature(source),
-                    progress=len(data['annotations']) >= _PROGRESS_MIN)
-            except FileExistsError:
-                # another process (another rank, or a concurrent job on the
-                # same file) wrote the same cache first; stores appear
-                # atomically, so it is complete
-                if not is_store(cache):
-                    raise
-            prune_stale_caches(cache, source)
+            _write_cache(self._prepared(loader()), cache, source,
+                         self.preprocess)
+            store = SkeletonStore(cache)
         else:
             logger.info(f'Using the preprocessed cache {cache} of {source}')
-        store = SkeletonStore(cache)
         store.meta.update(split=meta['split'], classes=meta['classes'])
         return self._from_store(store)
 
@@ -180,9 +179,9 @@ class SkeletonDataset(BaseActionDataset):
         self._resolve_format(None)
         cache = cache_path(source, self.format.name, self.preprocess,
                            self.cache_dir)
-        if not is_store(cache):
+        store = _open_cache(cache)
+        if store is None:
             return None
-        store = SkeletonStore(cache)
         # the cache was written from this very file (its size and mtime
         # are in the key): it records the file's format, split and classes
         self._resolve_format(store.skeleton_format)
@@ -215,6 +214,13 @@ class SkeletonDataset(BaseActionDataset):
         """Pick the split, set class names and ``num_classes``."""
         classes = self._metainfo.get('classes') or meta.get('classes')
         labels = {r['frame_dir']: int(r['label']) for r in records}
+        if len(labels) != len(records):
+            repeated = [n for n, c in Counter(
+                r['frame_dir'] for r in records).items() if c > 1]
+            raise SkeletonDataError(
+                f'{self.ann_file}: frame_dir '
+                f'{", ".join(map(repr, repeated[:5]))} names more than one '
+                'sample')
         if classes is not None:
             self._metainfo['classes'] = tuple(classes)
             for i, r in enumerate(records):
@@ -230,6 +236,8 @@ class SkeletonDataset(BaseActionDataset):
                 resolve_split(self.split, meta.get('split') or {}, labels,
                               self.semi_seed, self.ann_file))
             records = [r for r in records if r['frame_dir'] in names]
+        if not records:
+            raise SkeletonDataError(f'{self.ann_file}: no samples to load')
         fields = ('frame_dir', 'label', 'total_frames', 'store_index')
         if keep_arrays:
             fields += ('keypoint', )
@@ -271,3 +279,51 @@ def _store_as_data(store: SkeletonStore) -> Dict[str, Any]:
         annotations=[store.annotation(i) for i in range(len(store))])
 
 
+def _open_source_store(path: str) -> SkeletonStore:
+    """The store the config names; a damaged one is the user's data, so it
+    is reported, not replaced."""
+    try:
+        return SkeletonStore(path)
+    except DamagedStoreError as err:
+        raise SkeletonDataError(
+            f'{err}; re-create it with tools/data/pack.py or a converter\'s '
+            '--store option') from None
+
+
+def _open_cache(cache: str) -> Optional[SkeletonStore]:
+    """The cache store, or ``None`` if it must be (re)built: missing, or
+    damaged and a store s2i_mm wrote (derived data, replaced)."""
+    if not osp.lexists(cache):
+        return None
+    try:
+        return SkeletonStore(cache)
+    except DamagedStoreError as err:
+        if not is_own_store(cache):
+            raise SkeletonDataError(
+                f'{err}; the folder is not a store s2i_mm wrote (no marker '
+                'file, or other files in it), so it is not replaced: delete '
+                'it and the cache is rebuilt') from None
+        MMLogger.get_current_instance().warning(
+            f'{err}; rebuilding the cache')
+        return None
+
+
+def _write_cache(data: Dict[str, Any], cache: str, source: str,
+                 preprocess: Optional[Dict[str, Any]]) -> None:
+    """Write the cache (replacing a damaged one), then drop the caches of
+    older versions of ``source``."""
+    try:
+        write_store(
+            data, cache, preprocess=preprocess,
+            source=source_signature(source), overwrite=osp.lexists(cache),
+            progress=len(data['annotations']) >= _PROGRESS_MIN)
+    except FileExistsError as err:
+        # another process (another rank, or a concurrent job on the same
+        # file) wrote the same cache first; stores appear atomically, so
+        # it is complete
+        if not is_store(cache):
+            raise SkeletonDataError(str(err)) from None
+    except OSError as err:
+        raise SkeletonDataError(
+            f'{source}: cannot write its cache {cache} ({err})') from None
+    prune_stale_caches(cache, source)

@@ -11,11 +11,17 @@ on their order in the file) and numpy's PCG64 generator, whose streams are
 identical on every platform, so every machine gets the same subset.
 """
 import re
+from collections import Counter
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-__all__ = ['parse_semi_split', 'semi_supervised_subset', 'resolve_split']
+from .annotation import SkeletonDataError
+
+__all__ = [
+    'parse_semi_split', 'semi_supervised_subset', 'resolve_split',
+    'check_split'
+]
 
 _SEMI = re.compile(r'^(?P<base>.+)_(?P<pct>\d+(?:\.\d+)?)pct$')
 
@@ -74,12 +80,15 @@ def resolve_split(split: str, splits: Dict[str, Sequence[str]],
 
     Raises:
         KeyError: If neither ``split`` nor its base split exists.
+        SkeletonDataError: If the split (or the base split of a subset) is
+            empty, names a sample the file does not hold, or names one
+            twice.
     """
     if split in splits:
-        return list(splits[split])
+        return check_split(split, splits[split], labels, source)
     semi = parse_semi_split(split)
     if semi is not None and semi[0] in splits:
-        base = [n for n in splits[semi[0]] if n in labels]
+        base = check_split(semi[0], splits[semi[0]], labels, source)
         return semi_supervised_subset(
             base, [labels[n] for n in base], semi[1], seed)
     raise KeyError(
@@ -87,3 +96,36 @@ def resolve_split(split: str, splits: Dict[str, Sequence[str]],
         f'{sorted(splits) or "no splits"} (a semi-supervised subset is '
         'named <split>_<P>pct, e.g. xsub_train_1pct)')
 
+
+def check_split(name: str, members: Sequence[str], labels: Dict[str, int],
+                source: str = '') -> List[str]:
+    """The members of split ``name``, checked against the samples.
+
+    Args:
+        name (str): The split name (for the message).
+        members (Sequence[str]): Its ``frame_dir`` names.
+        labels (dict): Name -> label of every sample of the file.
+        source (str): The file (for the message).
+
+    Returns:
+        list[str]: ``members`` as a list.
+
+    Raises:
+        SkeletonDataError: An empty split, an unknown or a repeated name.
+    """
+    members = list(members)
+    where = f'{source}: split {name!r}' if source else f'split {name!r}'
+    if not members:
+        raise SkeletonDataError(f'{where} is empty: no sample to load')
+    unknown = [m for m in members if m not in labels]
+    if unknown:
+        raise SkeletonDataError(
+            f'{where} names {len(unknown)} sample(s) the file does not hold:'
+            f' {", ".join(map(repr, unknown[:5]))}'
+            + (' ...' if len(unknown) > 5 else ''))
+    repeated = [m for m, count in Counter(members).items() if count > 1]
+    if repeated:
+        raise SkeletonDataError(
+            f'{where} names {", ".join(map(repr, repeated[:5]))} more than '
+            'once')
+    return members

@@ -10,10 +10,24 @@ Layout of a store directory (no pickle anywhere)::
                         label[N]
     meta.json           version, skeleton_format, classes, frame_dir[N],
                         split {name: [frame_dir, ...]}, preprocess, source
+    .s2i_store          the marker: this folder is a store s2i_mm wrote
 
 Readers open ``keypoint.npy`` with ``np.load(mmap_mode='r')``: DataLoader
 workers then share the page cache instead of each holding a copy of
 Python objects.
+
+**What may be replaced.** A writer replaces an existing folder only if it
+is empty, or if it carries the marker and holds nothing but the files
+above (:func:`is_own_store`); any other folder - a dataset, a user's
+notes in a store folder, a store of an older s2i_mm without the marker -
+is refused with a :class:`FileExistsError` naming what is in it.
+
+**Damage.** :class:`SkeletonStore` checks every file when it opens a
+store: a missing or unreadable file, a ``meta.json`` of another structure
+or version, an index that does not fit ``keypoint.npy``. Each raises one
+:class:`DamagedStoreError` naming the store and the problem (a cache is
+then rebuilt by :class:`~s2i_mm.datasets.SkeletonDataset`). Flipped bits
+inside the arrays are not detected (there are no checksums).
 """
 import json
 import os
@@ -23,20 +37,74 @@ from typing import Any, Dict, List, Optional
 import numpy as np
 
 from .annotation import SkeletonDataError
-from .atomic import atomic_dir
+from .atomic import atomic_dir, check_writable
 
-__all__ = ['SkeletonStore', 'write_store', 'is_store', 'STORE_VERSION']
+__all__ = [
+    'SkeletonStore', 'write_store', 'is_store', 'is_own_store',
+    'check_store_destination', 'DamagedStoreError', 'STORE_VERSION',
+    'STORE_MARKER'
+]
 
 STORE_VERSION = 1
+STORE_MARKER = '.s2i_store'
 _META = 'meta.json'
 _INDEX = 'index.npz'
 _KEYPOINT = 'keypoint.npy'
 _SCORE = 'keypoint_score.npy'
+_STORE_FILES = frozenset((STORE_MARKER, _META, _INDEX, _KEYPOINT, _SCORE))
+_INDEX_KEYS = ('offset', 'num_bodies', 'num_frames', 'label')
+
+
+class DamagedStoreError(SkeletonDataError):
+    """A store directory is incomplete, garbled or of another version."""
 
 
 def is_store(path: str) -> bool:
-    """Whether ``path`` is a store directory."""
-    return osp.isdir(path) and osp.isfile(osp.join(path, _META))
+    """Whether ``path`` is meant as a store directory (it has the marker
+    or a ``meta.json``; whether it is intact is for
+    :class:`SkeletonStore` to say)."""
+    return osp.isdir(path) and (osp.isfile(osp.join(path, STORE_MARKER))
+                                or osp.isfile(osp.join(path, _META)))
+
+
+def is_own_store(path: str) -> bool:
+    """Whether ``path`` is a store folder s2i_mm may replace: it carries
+    the :data:`STORE_MARKER` and holds nothing but store files."""
+    if not osp.isdir(path) or osp.islink(path):
+        return False
+    entries = set(os.listdir(path))
+    return STORE_MARKER in entries and entries <= _STORE_FILES
+
+
+def check_store_destination(path: str, overwrite: bool) -> None:
+    """Fail before any work if a store cannot be written to ``path``.
+
+    Args:
+        path (str): The store directory to create or replace.
+        overwrite (bool): Whether an existing store may be replaced.
+
+    Raises:
+        FileExistsError: ``path`` is a file, a folder that is not a store
+            s2i_mm wrote (see the module docstring), or an existing store
+            while ``overwrite`` is False.
+        OSError: The place cannot be written.
+    """
+    if osp.lexists(path):
+        if not osp.isdir(path) or osp.islink(path):
+            raise FileExistsError(f'{path} exists and is not a directory')
+        entries = sorted(os.listdir(path))
+        if entries and not is_own_store(path):
+            foreign = [e for e in entries if e not in _STORE_FILES]
+            reason = (f'it holds {", ".join(foreign[:3])}'
+                      + (f' and {len(foreign) - 3} more' if len(foreign) > 3
+                         else '') if foreign else
+                      f'it has no {STORE_MARKER} marker')
+            raise FileExistsError(
+                f'{path} is not a store written by s2i_mm ({reason}): '
+                'refusing to replace it; choose another directory')
+        if entries and not overwrite:
+            raise FileExistsError(f'{path}: a store exists there')
+    check_writable(path)
 
 
 def write_store(data: Dict[str, Any],
@@ -47,31 +115,35 @@ def write_store(data: Dict[str, Any],
                 progress: bool = False) -> None:
     """Write annotations (already checked) as a store, atomically.
 
+    The store is filled in a temporary directory next to ``path`` and
+    renamed into place (see :mod:`~s2i_mm.datasets.atomic`).
+
     Args:
         data (dict): In the pkl schema: ``annotations`` (samples with
             ``frame_dir``, ``label``, ``keypoint`` ``[M, T, V, C]`` and
             optionally ``keypoint_score`` ``[M, T, V]`` in every sample),
             and optionally ``split``, ``skeleton_format`` and ``classes``.
-        path (str): The store directory. If it is an existing empty
-            directory (e.g. a temporary one of a caller that renames it
-            itself), the store is written into it; otherwise the store is
-            written next to it and renamed into place.
+        path (str): The store directory. An empty directory is replaced.
         preprocess (dict, optional): The preprocessing already applied to
             the keypoints (see :mod:`s2i_mm.datasets.preprocess`).
         source (dict, optional): Where the data came from (free form).
-        overwrite (bool): Replace an existing store. Defaults to False.
+        overwrite (bool): Replace an existing store (only one s2i_mm
+            wrote: see :func:`is_own_store`). Defaults to False.
         progress (bool): Show a progress bar. Defaults to False.
+
+    Raises:
+        FileExistsError: See :func:`check_store_destination`.
     """
-    if osp.isdir(path) and not os.listdir(path):
-        _fill_store(path, data, preprocess, source, progress)
-        return
-    with atomic_dir(path, overwrite=overwrite) as tmp:
+    check_store_destination(path, overwrite)
+    with atomic_dir(path, is_own_store if overwrite else None) as tmp:
         _fill_store(tmp, data, preprocess, source, progress)
 
 
 def _fill_store(path: str, data: Dict[str, Any],
                 preprocess: Optional[Dict[str, Any]],
                 source: Optional[Dict[str, Any]], progress: bool) -> None:
+    with open(osp.join(path, STORE_MARKER), 'w') as f:
+        f.write('s2i_mm skeleton store: s2i_mm may replace this folder\n')
     annotations = data['annotations']
     if not annotations:
         raise SkeletonDataError(f'{path}: no samples to write')
@@ -121,6 +193,35 @@ def _fill_store(path: str, data: Dict[str, Any],
         json.dump(meta, f)
 
 
+def _meta_problem(meta: Dict[str, Any]) -> Optional[str]:
+    """What is wrong with the structure of a store's metadata, if
+    anything."""
+
+    def strings(value):
+        return isinstance(value, list) and all(
+            isinstance(v, str) for v in value)
+
+    split = meta.get('split')
+    checks = (
+        ('frame_dir', strings(meta.get('frame_dir')),
+         'a list of strings'),
+        ('split', isinstance(split, dict) and all(
+            isinstance(k, str) and strings(v) for k, v in split.items()),
+         'an object of lists of strings'),
+        ('classes', meta.get('classes') is None
+         or strings(meta.get('classes')), 'null or a list of strings'),
+        ('skeleton_format', meta.get('skeleton_format') is None
+         or isinstance(meta.get('skeleton_format'), str),
+         'null or a string'),
+        ('preprocess', meta.get('preprocess') is None
+         or isinstance(meta.get('preprocess'), dict), 'null or an object'),
+    )
+    for key, ok, expected in checks:
+        if not ok:
+            return f'{key!r} must be {expected}'
+    return None
+
+
 def _progress(iterable, enabled: bool, description: str):
     if not enabled:
         return iterable
@@ -131,50 +232,103 @@ def _progress(iterable, enabled: bool, description: str):
 class SkeletonStore:
     """Read access to a store directory.
 
-    The index and metadata are loaded at once (they are small); the
-    keypoint array is memory-mapped on first use in each process, and is
-    not pickled with the object (a spawned DataLoader worker maps the file
-    again).
+    The index and metadata are loaded at once (they are small) and every
+    file is checked (see the module docstring); the keypoint array is
+    memory-mapped on first use in each process, and is not pickled with
+    the object (a spawned DataLoader worker maps the file again).
 
     Args:
         path (str): The store directory.
 
     Raises:
-        SkeletonDataError: If a file is missing or the index does not fit
-            the keypoint array.
+        DamagedStoreError: A file is missing, unreadable, of another
+            structure or version, or the files do not fit each other.
     """
 
     def __init__(self, path: str):
         self.path = osp.abspath(path)
-        meta_file = osp.join(self.path, _META)
-        try:
-            with open(meta_file) as f:
-                self.meta = json.load(f)
-            with np.load(osp.join(self.path, _INDEX),
-                         allow_pickle=False) as index:
-                self.offset = index['offset']
-                self.num_bodies = index['num_bodies']
-                self.num_frames = index['num_frames']
-                self.labels = index['label']
-        except (OSError, ValueError, KeyError) as err:
-            raise SkeletonDataError(
-                f'{self.path}: not a readable skeleton store '
-                f'({type(err).__name__}: {err})') from None
-        if self.meta.get('version') != STORE_VERSION:
-            raise SkeletonDataError(
-                f'{meta_file}: store version {self.meta.get("version")!r}, '
-                f'this s2i_mm reads version {STORE_VERSION}')
+        self.meta = self._read_meta()
         self.frame_dirs: List[str] = self.meta['frame_dir']
+        index = self._read_index()
+        self.offset = index['offset']
+        self.num_bodies = index['num_bodies']
+        self.num_frames = index['num_frames']
+        self.labels = index['label']
         self._keypoint = None
         self._score = None
-        self.has_score = osp.isfile(osp.join(self.path, _SCORE))
-        rows = self.keypoint_array.shape[0]
-        counts = {len(self.frame_dirs), len(self.offset), len(self.labels)}
-        end = self.offset + self.num_bodies * self.num_frames
-        if len(counts) != 1 or (len(end) and end.max() > rows):
-            raise SkeletonDataError(
-                f'{self.path}: index and keypoint.npy disagree (truncated or '
-                'mixed-up store); re-create it with tools/data/pack.py')
+        self.has_score = osp.lexists(osp.join(self.path, _SCORE))
+        keypoint = self.keypoint_array
+        rows = int((self.num_bodies * self.num_frames).sum())
+        if keypoint.ndim != 3 or keypoint.shape[0] != rows:
+            raise self._damaged(
+                f'index and {_KEYPOINT} disagree (truncated or mixed-up '
+                f'store: {rows} rows indexed, array of shape '
+                f'{keypoint.shape})')
+        if self.has_score and self._score_array().shape != keypoint.shape[:2]:
+            raise self._damaged(f'{_SCORE} does not fit {_KEYPOINT}')
+
+    def _damaged(self, problem: str) -> DamagedStoreError:
+        return DamagedStoreError(f'{self.path}: damaged skeleton store: '
+                                 f'{problem}')
+
+    def _read_meta(self) -> Dict[str, Any]:
+        try:
+            with open(osp.join(self.path, _META), 'rb') as f:
+                meta = json.loads(f.read())
+        except FileNotFoundError:
+            raise self._damaged(f'{_META} is missing') from None
+        except (OSError, ValueError) as err:
+            raise self._damaged(f'{_META} is unreadable ({err})') from None
+        if not isinstance(meta, dict):
+            raise self._damaged(f'{_META} holds a JSON '
+                                f'{type(meta).__name__}, not an object')
+        if meta.get('version') != STORE_VERSION:
+            raise DamagedStoreError(
+                f'{self.path}: store version {meta.get("version")!r}, this '
+                f's2i_mm reads version {STORE_VERSION}')
+        problem = _meta_problem(meta)
+        if problem:
+            raise self._damaged(f'{_META}: {problem}')
+        return meta
+
+    def _read_index(self) -> Dict[str, np.ndarray]:
+        try:
+            with np.load(osp.join(self.path, _INDEX),
+                         allow_pickle=False) as index:
+                arrays = {k: np.asarray(index[k]) for k in _INDEX_KEYS}
+        except FileNotFoundError:
+            raise self._damaged(f'{_INDEX} is missing') from None
+        except Exception as err:  # BadZipFile, EOFError, KeyError, ...
+            raise self._damaged(f'{_INDEX} is unreadable '
+                                f'({type(err).__name__}: {err})') from None
+        count = len(self.frame_dirs)
+        for key, array in arrays.items():
+            if (array.ndim != 1 or array.dtype.kind not in 'iu'
+                    or len(array) != count):
+                raise self._damaged(
+                    f'{_INDEX}: {key} is not {count} integers (one per '
+                    f'frame_dir in {_META})')
+        rows = arrays['num_bodies'] * arrays['num_frames']
+        if (count and (min(arrays['num_bodies'].min(),
+                           arrays['num_frames'].min()) < 1
+                       or arrays['label'].min() < 0
+                       or arrays['offset'][0] != 0 or np.any(
+                           arrays['offset'][1:] != np.cumsum(rows)[:-1]))):
+            raise self._damaged(f'{_INDEX}: offsets, sizes or labels out of '
+                                'range')
+        return arrays
+
+    def _map(self, name: str) -> np.ndarray:
+        try:
+            array = np.load(osp.join(self.path, name), mmap_mode='r')
+        except FileNotFoundError:
+            raise self._damaged(f'{name} is missing') from None
+        except Exception as err:  # EOFError, ValueError, OSError, ...
+            raise self._damaged(f'{name} cannot be memory-mapped '
+                                f'({type(err).__name__}: {err})') from None
+        if array.dtype != np.float32:
+            raise self._damaged(f'{name} holds {array.dtype}, not float32')
+        return array
 
     def __len__(self) -> int:
         return len(self.frame_dirs)
@@ -188,13 +342,13 @@ class SkeletonStore:
     def keypoint_array(self) -> np.ndarray:
         """The memory-mapped ``[R, V, C]`` array of all frames."""
         if self._keypoint is None:
-            file = osp.join(self.path, _KEYPOINT)
-            try:
-                self._keypoint = np.load(file, mmap_mode='r')
-            except (OSError, ValueError) as err:
-                raise SkeletonDataError(
-                    f'{file}: cannot be memory-mapped ({err})') from None
+            self._keypoint = self._map(_KEYPOINT)
         return self._keypoint
+
+    def _score_array(self) -> np.ndarray:
+        if self._score is None:
+            self._score = self._map(_SCORE)
+        return self._score
 
     @property
     def skeleton_format(self) -> Optional[str]:
@@ -230,12 +384,10 @@ class SkeletonStore:
 
     def keypoint_score(self, index: int) -> np.ndarray:
         """A copy of sample ``index``'s ``[M, T, V]`` scores."""
-        if self._score is None:
-            self._score = np.load(
-                osp.join(self.path, _SCORE), mmap_mode='r')
+        score = self._score_array()
         shape = (int(self.num_bodies[index]), int(self.num_frames[index]),
-                 self._score.shape[1])
-        return np.array(self._score[self._rows(index)]).reshape(shape)
+                 score.shape[1])
+        return np.array(score[self._rows(index)]).reshape(shape)
 
     def annotation(self, index: int) -> Dict[str, Any]:
         """Sample ``index`` as a dict in the pkl schema."""

@@ -1,3 +1,4 @@
+import json
 import os
 import pickle
 import sys
@@ -6,10 +7,10 @@ import numpy as np
 import pytest
 from _skeleton_data import make_data, make_sample
 
-from s2i_mm.datasets import SkeletonDataError, SkeletonDataset
+from s2i_mm.datasets import SkeletonDataError, SkeletonDataset, SkeletonStore
 from s2i_mm.registry import DATASETS
 
-from s2i_testing import free_port, run_cmd
+from s2i_testing import free_port, run_cmd, run_python
 
 
 def _dump(data, path):
@@ -225,3 +226,130 @@ def test_unknown_split_lists_the_available_ones(tmp_path):
     ann = _dump(make_data(), tmp_path / 'a.pkl')
     with pytest.raises(KeyError, match='xsub_train'):
         SkeletonDataset(ann, split='nope', cache=False)
+
+
+def test_duplicate_frame_dirs_and_empty_selections(tmp_path):
+    data = make_data()
+    data['annotations'][3]['frame_dir'] = data['annotations'][0]['frame_dir']
+    ann = _dump(data, tmp_path / 'dupes.pkl')
+    with pytest.raises(SkeletonDataError, match="dupes.pkl.*'c0_0'"):
+        SkeletonDataset(ann, cache=False)
+    data = make_data()
+    data['split']['val'] = []
+    ann = _dump(data, tmp_path / 'empty.pkl')
+    for cache in (False, True):
+        with pytest.raises(SkeletonDataError, match="split 'val'.*empty"):
+            SkeletonDataset(ann, split='val', cache=cache)
+
+
+def _cache_dir(tmp_path):
+    (name, ) = os.listdir(tmp_path / '.s2i_cache')
+    return tmp_path / '.s2i_cache' / name
+
+
+def _rewrite(path, content):
+    path.write_bytes(content(path.read_bytes()) if callable(content)
+                     else content)
+
+
+DAMAGE = {
+    'truncated index.npz': ('index.npz', lambda b: b[:len(b) // 2]),
+    '0-byte keypoint.npy': ('keypoint.npy', b''),
+    'meta.json a list': ('meta.json', b'[1, 2]'),
+    'meta.json without frame_dir': (
+        'meta.json', lambda b: json.dumps(
+            {k: v for k, v in json.loads(b).items()
+             if k != 'frame_dir'}).encode()),
+    'meta.json deleted': ('meta.json', None),
+}
+
+
+@pytest.mark.parametrize('damage', list(DAMAGE))
+def test_damaged_cache_is_rebuilt(tmp_path, damage):
+    ann = _dump(make_data(), tmp_path / 'hand.pkl')
+    reference = SkeletonDataset(ann, split='val', cache=False)
+    SkeletonDataset(ann, split='val')
+    file, content = DAMAGE[damage]
+    target = _cache_dir(tmp_path) / file
+    if content is None:
+        target.unlink()
+    else:
+        _rewrite(target, content)
+    for skeleton_format in ('ntu25', None):  # with and without the fast path
+        dataset = SkeletonDataset(ann, split='val',
+                                  skeleton_format=skeleton_format)
+        assert len(dataset) == len(reference)
+        for i in range(len(reference)):
+            np.testing.assert_array_equal(dataset[i]['keypoint'],
+                                          reference[i]['keypoint'])
+    assert SkeletonStore(str(_cache_dir(tmp_path))) is not None
+
+
+@pytest.mark.parametrize('damage', list(DAMAGE))
+def test_damaged_store_is_one_clear_error(tmp_path, damage):
+    from s2i_mm.datasets import write_store
+    store = tmp_path / 'store'
+    write_store(make_data(), str(store))
+    file, content = DAMAGE[damage]
+    if content is None:
+        (store / file).unlink()
+    else:
+        _rewrite(store / file, content)
+    with pytest.raises(SkeletonDataError) as info:
+        SkeletonDataset(str(store), split='val')
+    assert str(store) in str(info.value)
+    assert '--overwrite' not in str(info.value)
+
+
+def test_no_writable_cache_folder_is_one_clear_error(tmp_path, monkeypatch):
+    ann = _dump(make_data(), tmp_path / 'hand.pkl')
+    (tmp_path / '.s2i_cache').write_text('a file, not a folder')
+    blocked = tmp_path / 'a_file'
+    blocked.write_text('')
+    monkeypatch.setenv('S2I_MM_CACHE', str(blocked / 'cache'))
+    with pytest.raises(SkeletonDataError) as info:
+        SkeletonDataset(ann, split='val')
+    message = str(info.value)
+    assert str(tmp_path / '.s2i_cache') in message
+    assert str(blocked / 'cache') in message
+    assert 'cache_dir=' in message and 'cache=False' in message
+    with pytest.raises(SkeletonDataError, match='a_file'):
+        SkeletonDataset(ann, split='val', cache_dir=str(blocked / 'c'))
+    assert len(SkeletonDataset(ann, split='val', cache=False))
+
+
+def test_a_killed_cache_writer_leaves_nothing_the_next_run_keeps(tmp_path):
+    """A run killed while writing its cache leaves a temporary folder; the
+    next run's cache writer removes it."""
+    ann = _dump(make_data(), tmp_path / 'hand.pkl')
+    run_python(f'''
+import os, signal
+import s2i_mm.datasets.store as store
+def killed(path, *args, **kwargs):
+    open(os.path.join(path, 'keypoint.npy'), 'wb').write(b'half')
+    os.kill(os.getpid(), signal.SIGKILL)
+store._fill_store = killed
+from s2i_mm.datasets import SkeletonDataset
+SkeletonDataset({ann!r})
+''', check=False)
+    assert len(os.listdir(tmp_path / '.s2i_cache')) == 1  # the debris
+    SkeletonDataset(ann, split='val')
+    (name, ) = os.listdir(tmp_path / '.s2i_cache')
+    assert not name.startswith('.')
+
+
+def test_code_in_an_annotation_file_never_runs(tmp_path):
+    flag = tmp_path / 'ran'
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, (f'touch {flag}', ))
+
+    data = make_data()
+    data['annotations'][0]['label'] = Payload()
+    ann = _dump(data, tmp_path / 'evil.pkl')
+    with pytest.raises(SkeletonDataError) as info:
+        SkeletonDataset(ann, cache=False)
+    assert 'evil.pkl' in str(info.value)
+    assert 'system' in str(info.value)
+    assert not flag.exists()

@@ -4,6 +4,7 @@ import sys
 import numpy as np
 import pytest
 
+from s2i_mm.datasets import SkeletonDataError
 from s2i_mm.datasets.splits import (
     parse_semi_split,
     resolve_split,
@@ -59,3 +60,18 @@ def test_resolve_split_from_base_split():
     assert resolve_split('xsub_val', splits, by_name) == names[80:]
     with pytest.raises(KeyError, match='xsub_val'):
         resolve_split('xview_train_1pct', splits, by_name)
+
+
+@pytest.mark.parametrize('splits,problem', [
+    ({'train': ['a', 'zz']}, "'zz'"),
+    ({'train': []}, 'empty'),
+    ({'train': ['a', 'b', 'a']}, "'a' more than once"),
+])
+def test_bad_splits_are_named(splits, problem):
+    labels = {'a': 0, 'b': 1}
+    for name in ('train', 'train_50pct'):
+        with pytest.raises(SkeletonDataError) as info:
+            resolve_split(name, splits, labels, source='f.pkl')
+        message = str(info.value)
+        assert message.startswith('f.pkl: ') and problem in message
+        assert "split 'train'" in message

@@ -1,6 +1,5 @@
 import os
 import pickle
-import subprocess
 import sys
 
 import numpy as np
@@ -14,13 +13,15 @@ from s2i_mm.datasets import (
     write_store,
 )
 
+from s2i_testing import run_cmd
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
 PACK = os.path.join(ROOT, 'tools', 'data', 'pack.py')
 
 
 def _pack(*args):
-    return subprocess.run([sys.executable, PACK, *map(str, args)],
-                          capture_output=True, text=True, timeout=120)
+    return run_cmd([sys.executable, PACK, *map(str, args)], check=False,
+                   timeout=120)
 
 
 def test_store_round_trip(tmp_path):
@@ -37,7 +38,7 @@ def test_store_round_trip(tmp_path):
         assert got['label'] == ann['label']
     # no pickle: every file loads without allow_pickle
     assert sorted(os.listdir(tmp_path / 'store')) == [
-        'index.npz', 'keypoint.npy', 'meta.json']
+        '.s2i_store', 'index.npz', 'keypoint.npy', 'meta.json']
     # a store is not pickled with its memory map (spawned workers remap)
     clone = pickle.loads(pickle.dumps(store))
     assert clone._keypoint is None
@@ -82,3 +83,17 @@ def test_truncated_store_is_reported(tmp_path):
     np.save(keypoint, np.load(keypoint)[:3])
     with pytest.raises(SkeletonDataError, match='disagree'):
         SkeletonStore(str(tmp_path / 's'))
+
+
+def test_pack_refuses_an_unwritable_output_before_loading(tmp_path):
+    """The input is a FIFO nobody writes: loading it would hang."""
+    os.mkfifo(tmp_path / 'in.pkl')
+    (tmp_path / 'a_file').write_text('')
+    result = _pack(tmp_path / 'in.pkl', tmp_path / 'a_file' / 'store')
+    assert result.returncode == 1 and 'Traceback' not in result.stderr
+    assert 'error:' in result.stderr and 'a_file' in result.stderr
+    ann = tmp_path / 'real.pkl'
+    ann.write_bytes(pickle.dumps(make_data()))
+    result = _pack(ann, tmp_path / 'a_file' / 'store')
+    assert result.returncode == 1 and 'Traceback' not in result.stderr
+    assert 'error:' in result.stderr and 'a_file' in result.stderr

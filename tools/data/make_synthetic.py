@@ -55,10 +55,15 @@ def main(argv=None):
         return 2
     for name, data in datasets.items():
         out = osp.join(args.out_dir, f'synthetic_{name}.pkl')
-        dump_annotation_file(data, out)
-        if args.store:
-            write_store(data, osp.join(args.out_dir, f'synthetic_{name}'),
-                        overwrite=True)
+        try:
+            dump_annotation_file(data, out)
+            if args.store:  # replaces only a store s2i_mm wrote
+                write_store(data, osp.join(args.out_dir,
+                                           f'synthetic_{name}'),
+                            overwrite=True)
+        except OSError as err:
+            console.print(f'error: {err}', markup=False)
+            return 1
         console.print(f'wrote {out}', markup=False)
     data = next(iter(datasets.values()))
     sizes = ', '.join(f'{k} {len(v)}' for k, v in data['split'].items())

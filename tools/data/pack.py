@@ -4,7 +4,9 @@ The store (a directory of ``.npy`` files, an ``index.npz`` and a
 ``meta.json``; no pickle) is read by ``SkeletonDataset`` like the pkl, but
 DataLoader workers share its pages instead of each copying Python objects.
 Every sample is checked; the output is written under a temporary name and
-renamed into place, so a failure leaves nothing behind.
+renamed into place, so a failure leaves nothing behind. The output is
+checked before the input is read: it must not exist, be empty, or (with
+``--overwrite``) be a store s2i_mm wrote; no other folder is replaced.
 
 Example::
 
@@ -26,6 +28,8 @@ from s2i_mm.datasets import (
 )
 from s2i_mm.datasets.annotation import resolve_format
 from s2i_mm.datasets.preprocess import prepare_annotations
+from s2i_mm.datasets.store import check_store_destination, is_own_store
+from s2i_mm.utils.process_lifetime import sigterm_as_exit
 
 
 def parse_args(argv=None):
@@ -45,7 +49,8 @@ def parse_args(argv=None):
         '--align', action='store_true',
         help='with --preprocess, also align the shoulders with the x axis')
     parser.add_argument(
-        '--overwrite', action='store_true', help='replace an existing store')
+        '--overwrite', action='store_true',
+        help='replace an existing store (only a store s2i_mm wrote)')
     return parser.parse_args(argv)
 
 
@@ -57,16 +62,21 @@ def main(argv=None):
         options = normalize_preprocess(
             dict(DEFAULT_PREPROCESS, align=args.align))
     try:
-        data = load_annotation_file(args.input)
-        fmt = resolve_format(args.input, args.skeleton_format,
-                             data.get('skeleton_format'),
-                             '--skeleton-format')
-        prepare_annotations(data, fmt, options, args.input)
-        write_store(data, args.output, preprocess=options,
-                    source=dict(path=args.input), overwrite=args.overwrite,
-                    progress=True)
-    except (SkeletonDataError, FileNotFoundError, FileExistsError) as err:
-        console.print(f'error: {err}', markup=False)
+        with sigterm_as_exit():
+            check_store_destination(args.output, args.overwrite)
+            data = load_annotation_file(args.input)
+            fmt = resolve_format(args.input, args.skeleton_format,
+                                 data.get('skeleton_format'),
+                                 '--skeleton-format')
+            prepare_annotations(data, fmt, options, args.input)
+            write_store(data, args.output, preprocess=options,
+                        source=dict(path=args.input),
+                        overwrite=args.overwrite, progress=True)
+    except (SkeletonDataError, OSError) as err:
+        hint = (' (pass --overwrite to replace it)'
+                if isinstance(err, FileExistsError) and not args.overwrite
+                and is_own_store(args.output) else '')
+        console.print(f'error: {err}{hint}', markup=False)
         return 1
     console.print(
         f'packed {len(data["annotations"])} samples into {args.output}',
