@@ -15,14 +15,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def run_cmd(cmd, env=None, timeout=300, check=True):
-    """Run ``cmd`` from the repo root with the fixtures on PYTHONPATH."""
+def _env(env=None):
     full_env = dict(os.environ)
     full_env['PYTHONPATH'] = os.pathsep.join(
         [FIXTURES, REPO, full_env.get('PYTHONPATH', '')])
     full_env.update(env or {})
+    return full_env
+
+
+def run_cmd(cmd, env=None, timeout=300, check=True):
+    """Run ``cmd`` from the repo root with the fixtures on PYTHONPATH."""
     proc = subprocess.run(
-        cmd, cwd=REPO, env=full_env, capture_output=True, text=True,
+        cmd, cwd=REPO, env=_env(env), capture_output=True, text=True,
         timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(
@@ -34,3 +38,10 @@ def run_cmd(cmd, env=None, timeout=300, check=True):
 def run_python(code, **kwargs):
     return run_cmd([sys.executable, '-c', code], **kwargs)
 
+
+def start_cmd(cmd, env=None):
+    """Start ``cmd`` like :func:`run_cmd` without waiting for it (for tests
+    that signal a running tool); returns the ``subprocess.Popen``."""
+    return subprocess.Popen(
+        cmd, cwd=REPO, env=_env(env), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)

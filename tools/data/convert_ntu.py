@@ -8,7 +8,11 @@ Example::
 import sys
 
 import s2i_mm  # noqa: F401  (compat fixes)
-from s2i_mm.datasets.converters.cli import converter_parser, run_converter
+from s2i_mm.datasets.converters.cli import (
+    converter_parser,
+    positive_int,
+    run_converter,
+)
 from s2i_mm.datasets.converters.ntu import BENCHMARKS, convert_ntu
 
 
@@ -27,7 +31,7 @@ def parse_args(argv=None):
         '--missing-list', metavar='FILE', default=None,
         help='sample names to exclude, one per line (default: the shipped '
         'published list of the benchmark; "" excludes nothing)')
-    parser.add_argument('--max-bodies', type=int, default=2,
+    parser.add_argument('--max-bodies', type=positive_int, default=2,
                         help='bodies kept per sample (most motion first)')
     return parser.parse_args(argv)
 

@@ -9,7 +9,11 @@ Example::
 import sys
 
 import s2i_mm  # noqa: F401  (compat fixes)
-from s2i_mm.datasets.converters.cli import converter_parser, run_converter
+from s2i_mm.datasets.converters.cli import (
+    converter_parser,
+    positive_int,
+    run_converter,
+)
 from s2i_mm.datasets.converters.pku_mmd import convert_pku_mmd
 
 
@@ -29,7 +33,7 @@ def parse_args(argv=None):
         'videos:" sections); NAME defaults to xsub or xview from the file '
         'name; repeatable (default: *cross*subject*.txt and '
         '*cross*view*.txt in INPUT)')
-    parser.add_argument('--max-bodies', type=int, default=2,
+    parser.add_argument('--max-bodies', type=positive_int, default=2,
                         help='bodies kept per clip (most motion first)')
     return parser.parse_args(argv)
 

@@ -46,6 +46,8 @@ def select_bodies(bodies: np.ndarray, max_bodies: int = 2) -> np.ndarray:
         energetic first; ``M == 0`` when every body is empty. Ties keep the
         recording order.
     """
+    if max_bodies < 1:
+        raise ValueError(f'max_bodies must be at least 1, got {max_bodies}')
     nonempty = [b for b in range(bodies.shape[0]) if np.any(bodies[b] != 0)]
     energy = {b: motion_energy(bodies[b]) for b in nonempty}
     ranked = sorted(nonempty, key=lambda b: -energy[b])  # stable for ties

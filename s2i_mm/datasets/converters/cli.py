@@ -2,17 +2,33 @@
 
 Every converter takes ``INPUT OUTPUT`` plus the same options
 (``--num-workers``, ``--skip-bad``, ``--store``) and reports an expected
-failure (malformed input, missing files) as one ``error:`` line on stderr
-with exit status 1 instead of a traceback.
+failure (malformed input, missing files, an output that cannot be written)
+as one ``error:`` line on stderr with exit status 1 instead of a
+traceback. SIGTERM stops a converter like Ctrl-C: its temporary files are
+removed and its pool workers end.
 """
 import argparse
 import sys
 from typing import Callable
 
+from s2i_mm.utils.process_lifetime import sigterm_as_exit
+
 from ..annotation import SkeletonDataError
 from .pipeline import default_num_workers, store_writer
 
-__all__ = ['converter_parser', 'run_converter']
+__all__ = ['converter_parser', 'run_converter', 'positive_int']
+
+
+def positive_int(text: str) -> int:
+    """An ``argparse`` type: an integer of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f'must be a positive integer, got {text!r}')
+    return value
 
 
 def converter_parser(description: str,
@@ -62,10 +78,11 @@ def run_converter(convert: Callable[..., dict],
         int: Exit status (0 on success, 1 on an expected failure).
     """
     try:
-        convert(args.input, args.output, num_workers=args.num_workers,
-                skip_bad=args.skip_bad,
-                store_dir=getattr(args, 'store', None), **kwargs)
-    except (SkeletonDataError, FileNotFoundError) as err:
+        with sigterm_as_exit():
+            convert(args.input, args.output, num_workers=args.num_workers,
+                    skip_bad=args.skip_bad,
+                    store_dir=getattr(args, 'store', None), **kwargs)
+    except (SkeletonDataError, OSError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 1
     return 0

@@ -1,10 +1,17 @@
-"""The one error a converter raises for a malformed raw input file."""
+"""The one error a converter raises for a malformed raw input file, and
+the readers of text, JSON and numbers that raise it."""
 import json
-from typing import Any, Optional
+import math
+from typing import Any, Optional, Sequence
+
+import numpy as np
 
 from ..annotation import SkeletonDataError
 
-__all__ = ['MalformedInputError', 'read_text', 'read_json']
+__all__ = [
+    'MalformedInputError', 'read_text', 'read_json', 'is_number',
+    'to_float32', 'json_numbers'
+]
 
 
 class MalformedInputError(SkeletonDataError):
@@ -65,3 +72,65 @@ def read_json(path: str) -> Any:
     except json.JSONDecodeError as err:
         raise MalformedInputError(path, f'bad JSON: {err.msg} (column '
                                   f'{err.colno})', err.lineno) from None
+    except (ValueError, RecursionError) as err:
+        # e.g. an integer of more than 4300 digits, nesting beyond the
+        # interpreter's recursion limit
+        raise MalformedInputError(path, f'bad JSON: {err}') from None
+
+
+def is_number(text: str) -> bool:
+    """Whether ``text`` reads as a number (as ``float()`` reads it)."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def to_float32(values: np.ndarray) -> np.ndarray:
+    """float32 copy of ``values``; values beyond float32 become inf (for
+    the caller's finiteness check) instead of warning."""
+    with np.errstate(over='ignore', invalid='ignore'):
+        return np.asarray(values, dtype=np.float64).astype(np.float32)
+
+
+def _float(value: Any) -> float:
+    try:
+        return float(value)
+    except OverflowError:  # an integer beyond float64
+        return math.inf
+
+
+def json_numbers(path: str, values: Sequence[Any], where: str,
+                 dtype: type = np.float32) -> np.ndarray:
+    """Check and convert numbers read from JSON (coordinates, scores).
+
+    Args:
+        path (str): The file (for the error).
+        values (Sequence): JSON values that must all be numbers.
+        where (str): Where they are, e.g. ``'frame 3'`` (for the error).
+        dtype (type): ``np.float32`` (coordinates, the default) or
+            ``np.float64``.
+
+    Returns:
+        np.ndarray: Of ``dtype``, same length as ``values``.
+
+    Raises:
+        MalformedInputError: A value that is not a JSON number (a string,
+            a boolean, null, a list), NaN or infinite, or beyond
+            ``dtype``.
+    """
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise MalformedInputError(
+                path, f'{where}: {value!r:.40} is not a number')
+        if isinstance(value, float) and not math.isfinite(value):
+            raise MalformedInputError(path, f'{where}: NaN or infinite')
+    with np.errstate(over='ignore', invalid='ignore'):
+        array = np.array([_float(v) for v in values]).astype(dtype)
+    if not np.isfinite(array).all():
+        bad = values[int(np.argmin(np.isfinite(array)))]
+        raise MalformedInputError(
+            path, f'{where}: {bad!r:.40} is not a finite '
+            f'{np.dtype(dtype).name} number')
+    return array

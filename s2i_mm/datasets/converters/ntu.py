@@ -35,8 +35,9 @@ from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Set
 
 import numpy as np
 
+from ..annotation import SkeletonDataError
 from .bodies import select_bodies
-from .errors import MalformedInputError, read_text
+from .errors import MalformedInputError, is_number, read_text, to_float32
 from .pipeline import convert_files
 
 __all__ = [
@@ -108,11 +109,10 @@ class _Lines:
 
     def integer(self, what: str) -> int:
         text = self.next(what).strip()
-        try:
-            return int(text)
-        except ValueError:
-            raise self.error(f'expected {what} (an integer), got '
-                             f'{text[:40]!r}') from None
+        if not (text.isascii() and text.isdigit()):
+            raise self.error(f'expected {what} (a non-negative integer), '
+                             f'got {text[:40]!r}')
+        return int(text)
 
     def first_content_after(self) -> Optional[int]:
         """1-based number of the first non-blank line not read yet."""
@@ -123,39 +123,35 @@ class _Lines:
 
 
 def _joint_block(cursor: _Lines) -> np.ndarray:
-    """Read 25 joint lines; return their x, y, z as float ``[25, 3]``.
+    """Read 25 joint lines; return their x, y, z as float32 ``[25, 3]``.
 
-    Only x, y, z are converted to numbers (the conversion dominates the
-    parsing time); the other 9 values of a line are only counted.
+    Every line must hold 12 values (checked per line: values moved from
+    one line to the next are caught). Only x, y, z are converted to
+    numbers (the conversion dominates the parsing time); the other 9
+    values of a line are only counted.
     """
     first = cursor.pos
-    block = [cursor.next(f'joint line {j + 1} of {NUM_JOINTS}')
-             for j in range(NUM_JOINTS)]
-    fields = ' '.join(block).split()
-    if len(fields) != NUM_JOINTS * VALUES_PER_JOINT:
-        for j, text in enumerate(block):  # name the offending line
-            if len(text.split()) != VALUES_PER_JOINT:
-                raise cursor.error(
-                    f'joint line has {len(text.split())} values, expected '
-                    f'{VALUES_PER_JOINT}', first + j + 1)
+    rows = [cursor.next(f'joint line {j + 1} of {NUM_JOINTS}').split()
+            for j in range(NUM_JOINTS)]
+    for j, fields in enumerate(rows):
+        if len(fields) != VALUES_PER_JOINT:
+            raise cursor.error(
+                f'joint line has {len(fields)} values, expected '
+                f'{VALUES_PER_JOINT}', first + j + 1)
     try:
-        xyz = np.array(fields[0::VALUES_PER_JOINT] +
-                       fields[1::VALUES_PER_JOINT] +
-                       fields[2::VALUES_PER_JOINT],
-                       dtype=np.float64).reshape(3, NUM_JOINTS).T
+        xyz = np.array([fields[:3] for fields in rows], dtype=np.float64)
     except ValueError:
-        for j, text in enumerate(block):
-            try:
-                [float(v) for v in text.split()[:3]]
-            except ValueError:
-                raise cursor.error(
-                    'joint coordinates hold a non-number: '
-                    f'{text.strip()[:60]!r}', first + j + 1) from None
+        bad = next((j for j, fields in enumerate(rows)
+                    if not all(map(is_number, fields[:3]))), 0)
+        raise cursor.error(
+            'joint coordinates hold a non-number: '
+            f'{" ".join(rows[bad])[:60]!r}', first + bad + 1) from None
+    xyz = to_float32(xyz)
     finite = np.isfinite(xyz).all(axis=1)
     if not finite.all():
-        j = int(np.argmin(finite))
-        raise cursor.error('joint coordinates are NaN or infinite',
-                           first + j + 1)
+        raise cursor.error(
+            'joint coordinates are NaN, infinite or beyond float32',
+            first + int(np.argmin(finite)) + 1)
     return xyz
 
 
@@ -182,8 +178,6 @@ def read_skeleton_file(path: str) -> np.ndarray:
     frames: List[List[np.ndarray]] = []
     for t in range(num_frames):
         num_bodies = cursor.integer(f'the body count of frame {t + 1}')
-        if num_bodies < 0:
-            raise cursor.error(f'negative body count {num_bodies}')
         bodies = []
         for _ in range(num_bodies):
             info = cursor.next('a body info line').split()
@@ -318,6 +312,21 @@ def find_skeleton_files(input_dir: str) -> List[str]:
     return sorted(files, key=lambda p: (osp.basename(p), p))
 
 
+def _refuse_duplicates(files: List[str], stems: List[str]) -> None:
+    """One sample name found twice (e.g. in two extracted archives) is an
+    error before parsing, with or without ``skip_bad``: which file is the
+    right one is for the user to say."""
+    where: Dict[str, List[str]] = {}
+    for path, stem in zip(files, stems):
+        where.setdefault(stem, []).append(path)
+    twice = {s: p for s, p in where.items() if len(p) > 1}
+    if twice:
+        stem, paths = next(iter(twice.items()))
+        raise SkeletonDataError(
+            f'{len(twice)} sample name(s) found in more than one file, e.g. '
+            f'{stem} in {" and ".join(paths)}: keep one copy of each')
+
+
 def convert_ntu(input_dir: str,
                 out_file: str,
                 benchmark: Optional[str] = None,
@@ -346,10 +355,13 @@ def convert_ntu(input_dir: str,
     Returns:
         dict: The conversion summary (also printed).
     """
+    if max_bodies < 1:
+        raise ValueError(f'max_bodies must be at least 1, got {max_bodies}')
     files = find_skeleton_files(input_dir)
     if not files:
         raise FileNotFoundError(f'{input_dir}: no *.skeleton files found')
     stems = [osp.basename(p)[:-len('.skeleton')] for p in files]
+    _refuse_duplicates(files, stems)
     benchmark = benchmark or infer_benchmark(stems)
     if benchmark not in BENCHMARKS:
         raise ValueError(f'unknown benchmark {benchmark!r}, expected one of '

@@ -23,7 +23,7 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 
-from .errors import MalformedInputError, read_json
+from .errors import MalformedInputError, json_numbers, read_json
 from .pipeline import convert_files
 
 __all__ = [
@@ -56,7 +56,9 @@ def read_ucla_json(path: str) -> Dict[str, Any]:
 
     Raises:
         MalformedInputError: Bad JSON (with its line), missing keys, wrong
-            types, wrong joint count, zero frames or NaN.
+            types, wrong joint count, zero frames, a coordinate that is not
+            a finite float32 number (strings and booleans are not numbers)
+            or a skeleton that is zero everywhere.
     """
     content = read_json(path)
     if not isinstance(content, dict):
@@ -76,6 +78,7 @@ def read_ucla_json(path: str) -> Dict[str, Any]:
         raise MalformedInputError(path, 'zero frames: "skeletons" is empty'
                                   if isinstance(frames, list) else
                                   '"skeletons" must be a list [T][20][3]')
+    skeletons = np.empty((len(frames), NUM_JOINTS, 3), np.float32)
     for t, joints in enumerate(frames):
         if not isinstance(joints, list) or len(joints) != NUM_JOINTS:
             count = len(joints) if isinstance(joints, list) else 'no'
@@ -85,18 +88,14 @@ def read_ucla_json(path: str) -> Dict[str, Any]:
         if not all(isinstance(j, list) and len(j) == 3 for j in joints):
             raise MalformedInputError(
                 path, f'frame {t}: every joint must be [x, y, z]')
-    try:
-        skeletons = np.asarray(frames, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise MalformedInputError(path, 'skeletons hold a non-number') \
-            from None
-    finite = np.isfinite(skeletons).reshape(len(frames), -1).all(axis=1)
-    if not finite.all():
+        skeletons[t] = json_numbers(
+            path, [v for joint in joints for v in joint],
+            f'frame {t}').reshape(NUM_JOINTS, 3)
+    if not skeletons.any():
         raise MalformedInputError(
-            path, f'frame {int(np.argmin(finite))} holds NaN or infinite '
-            'coordinates')
+            path, 'every coordinate is zero (all zero: no skeleton)')
     return {'file_name': content['file_name'], 'label': label,
-            'skeletons': skeletons.astype(np.float32)}
+            'skeletons': skeletons}
 
 
 def parse_ucla_file(path: str) -> List[Dict[str, Any]]:

@@ -10,12 +10,20 @@ assigns samples to splits; this module does the rest, the same way for all:
   (file and line) - the first bad file in input order, whatever the pool
   scheduling - unless ``skip_bad`` is set, in which case each bad file is
   logged, left out and counted in the final summary;
+* whatever a parser returns must be a usable sample (at least one body
+  and one frame, finite coordinates); otherwise its input is a bad file;
+* the outputs are checked before any parsing (writable, not a directory,
+  a store folder only where s2i_mm may replace it);
 * the annotation pkl (and optionally the packed store) is written
   all-or-nothing: under a temporary name in the destination directory,
-  renamed into place only when everything succeeded.
+  renamed into place only when everything succeeded (see
+  :mod:`s2i_mm.datasets.atomic`);
+* pool workers end with the converter, however it ends
+  (:func:`s2i_mm.utils.process_lifetime.die_with_parent`).
 """
 import functools
 import os
+import os.path as osp
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from typing import (
@@ -30,6 +38,7 @@ from typing import (
     Tuple,
 )
 
+import numpy as np
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -41,13 +50,16 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from s2i_mm.utils.process_lifetime import die_with_parent
+
 from ..annotation import SkeletonDataError, dump_annotation_file
-from ..atomic import atomic_dir, atomic_path
+from ..atomic import atomic_path, check_writable
 from .errors import MalformedInputError
 
 __all__ = [
-    'default_num_workers', 'parse_inputs', 'assemble', 'write_outputs',
-    'summarize', 'store_writer', 'convert_files'
+    'default_num_workers', 'parse_inputs', 'check_parsed', 'assemble',
+    'check_outputs', 'write_outputs', 'summarize', 'store_writer',
+    'convert_files'
 ]
 
 #: A parser turns one input item into a list of annotation dicts.
@@ -59,13 +71,57 @@ def default_num_workers() -> int:
     return min(8, os.cpu_count() or 1)
 
 
+def _item_path(item: Any) -> str:
+    """The file an input item names first (an item may be a tuple)."""
+    return item if isinstance(item, str) else str(item[0])
+
+
+def _item_files(item: Any) -> List[str]:
+    return [item] if isinstance(item, str) else [
+        f for f in item if isinstance(f, str)]
+
+
+def check_parsed(item: Any, annotations: List[Dict[str, Any]]) -> None:
+    """Whatever a parser made of ``item`` must be usable samples.
+
+    Raises:
+        MalformedInputError: Naming the input file, for a sample without a
+            body or a frame, or with non-finite coordinates (e.g. a file
+            whose bodies are all zero, a value beyond float32).
+    """
+    for ann in annotations:
+        keypoint = ann['keypoint']
+        if keypoint.ndim != 4 or 0 in keypoint.shape[:2]:
+            raise MalformedInputError(
+                _item_path(item), f'sample {ann["frame_dir"]!r}: no body or '
+                f'no frame left (keypoint shape {keypoint.shape})')
+        if not np.isfinite(keypoint).all():
+            raise MalformedInputError(
+                _item_path(item), f'sample {ann["frame_dir"]!r}: '
+                'coordinates are not finite float32 numbers')
+
+
 def _guarded(parser: Parser, item: Any):
-    """Run ``parser`` on ``item``; return a malformed-input error instead of
-    raising it, so that one bad file does not tear down the pool."""
+    """Run ``parser`` on ``item`` and check its samples; return a
+    malformed-input error instead of raising it, so that one bad file does
+    not tear down the pool."""
     try:
-        return parser(item), None
+        annotations = parser(item)
+        check_parsed(item, annotations)
+        return annotations, None
     except MalformedInputError as err:
         return None, err
+
+
+def _stop_workers(executor: ProcessPoolExecutor) -> None:
+    kill = getattr(executor, 'kill_workers', None)  # Python >= 3.14
+    if kill is not None:
+        kill()
+        return
+    # before 3.14 the executor's process table is the only handle
+    for process in list((getattr(executor, '_processes', None)
+                         or {}).values()):
+        process.kill()
 
 
 def _results(parser: Parser, items: Sequence[Any],
@@ -76,11 +132,17 @@ def _results(parser: Parser, items: Sequence[Any],
         yield from map(call, items)
         return
     chunksize = max(1, min(64, len(items) // (num_workers * 8)))
-    executor = ProcessPoolExecutor(max_workers=num_workers)
+    executor = ProcessPoolExecutor(
+        max_workers=num_workers, initializer=die_with_parent,
+        initargs=(os.getpid(), ))
     try:
         yield from executor.map(call, items, chunksize=chunksize)
+    except BaseException:
+        # an early stop (bad file, Ctrl-C, SIGTERM): a worker may be stuck
+        # in a long or blocking read; do not wait for it
+        _stop_workers(executor)
+        raise
     finally:
-        # on an early stop (bad file, Ctrl-C) drop the queued work
         executor.shutdown(wait=True, cancel_futures=True)
 
 
@@ -153,19 +215,20 @@ def assemble(annotations: List[Dict[str, Any]],
         dict: ``{'split', 'annotations', 'skeleton_format'[, 'classes']}``.
 
     Raises:
-        ValueError: On a duplicate ``frame_dir`` or a split naming an
-            unknown sample (both are converter bugs, not input errors).
+        SkeletonDataError: On a duplicate ``frame_dir`` or a split naming
+            an unknown sample.
     """
     names = Counter(a['frame_dir'] for a in annotations)
     dupes = [n for n, c in names.items() if c > 1]
     if dupes:
-        raise ValueError(f'duplicate sample names: {sorted(dupes)[:5]}')
+        raise SkeletonDataError(
+            f'duplicate sample names: {sorted(dupes)[:5]}')
     split = {}
     for name, members in splits.items():
         members = list(members)
         unknown = [m for m in members if m not in names]
         if unknown:
-            raise ValueError(
+            raise SkeletonDataError(
                 f'split {name!r} names unknown samples {unknown[:5]}')
         split[name] = members
     data = {'split': split, 'annotations': annotations,
@@ -185,14 +248,44 @@ def store_writer() -> Optional[Callable[[Dict[str, Any], str], None]]:
     return write_store
 
 
+def check_outputs(out_file: str, store_dir: Optional[str],
+                  items: Sequence[Any] = ()) -> None:
+    """Fail before parsing if the outputs cannot be written.
+
+    Args:
+        out_file (str): Destination ``.pkl``: not a directory, not one of
+            the inputs, in a place where files can be created.
+        store_dir (str, optional): Destination of the packed store:
+            absent, empty or a store s2i_mm wrote (never another folder;
+            see :func:`s2i_mm.datasets.store.check_store_destination`).
+        items (Sequence): The input items.
+
+    Raises:
+        SkeletonDataError: The output is one of the inputs.
+        OSError: Not writable, a directory, or a folder that is not a
+            store (``FileExistsError``).
+    """
+    if osp.isdir(out_file):
+        raise IsADirectoryError(f'{out_file} is a directory; name the '
+                                'output file')
+    inputs = {osp.realpath(f) for item in items for f in _item_files(item)}
+    if osp.realpath(out_file) in inputs:
+        raise SkeletonDataError(f'{out_file} is one of the input files')
+    check_writable(out_file)
+    if store_dir is not None:
+        from ..store import check_store_destination
+        check_store_destination(store_dir, overwrite=True)
+
+
 def write_outputs(data: Dict[str, Any], out_file: str,
                   store_dir: Optional[str] = None) -> None:
     """Write the annotation pkl (and the packed store), all-or-nothing.
 
-    The store is built in a temporary directory next to ``store_dir`` and
-    the pkl under a temporary name next to ``out_file``; both are renamed
-    into place only after both were written, so a failure leaves neither
-    behind (an existing store at ``store_dir`` is replaced).
+    The pkl is written under a temporary name next to ``out_file`` and the
+    store in a temporary directory next to ``store_dir``; the store is
+    renamed into place after it was written, then the pkl, so a failure
+    leaves neither behind. An existing store at ``store_dir`` is replaced
+    only if s2i_mm wrote it.
 
     Args:
         data (dict): The assembled annotation dict.
@@ -214,8 +307,7 @@ def write_outputs(data: Dict[str, Any], out_file: str,
             f'write the packed store {store_dir}')
     with atomic_path(out_file) as tmp_pkl:
         dump_annotation_file(data, tmp_pkl)
-        with atomic_dir(store_dir, overwrite=True) as tmp_store:
-            write_store(data, tmp_store, progress=True)
+        write_store(data, store_dir, overwrite=True, progress=True)
 
 
 def summarize(data: Dict[str, Any], num_inputs: int,
@@ -290,7 +382,10 @@ def convert_files(parser: Parser,
         MalformedInputError: On the first malformed file (without
             ``skip_bad``).
         SkeletonDataError: When no sample could be converted.
+        OSError: An output cannot be written (checked before parsing; see
+            :func:`check_outputs`).
     """
+    check_outputs(out_file, store_dir, items)
     annotations, bad = parse_inputs(parser, items, num_workers, skip_bad,
                                     description)
     if not annotations:

@@ -35,8 +35,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..annotation import SkeletonDataError
 from .bodies import select_bodies
-from .errors import MalformedInputError, read_text
+from .errors import MalformedInputError, is_number, read_text, to_float32
 from .pipeline import convert_files
 
 __all__ = [
@@ -80,29 +81,27 @@ def read_pku_skeleton(path: str) -> np.ndarray:
     lines = _content_lines(path)
     if not lines:
         raise MalformedInputError(path, 'zero frames: the file is empty')
+    rows = [line.split() for line in lines]
+    for i, fields in enumerate(rows):  # per line: a value moved is caught
+        if len(fields) != VALUES_PER_LINE:
+            raise MalformedInputError(
+                path, f'frame line has {len(fields)} values, expected '
+                f'{VALUES_PER_LINE} (2 bodies x 25 joints x 3)', i + 1)
     try:
-        values = np.array(' '.join(lines).split(), dtype=np.float64)
-        ok = values.size == len(lines) * VALUES_PER_LINE
+        values = np.array(rows, dtype=np.float64)
     except ValueError:
-        ok = False
-    if not ok:  # slow path: name the offending line
-        for i, line in enumerate(lines):
-            fields = line.split()
-            if len(fields) != VALUES_PER_LINE:
-                raise MalformedInputError(
-                    path, f'frame line has {len(fields)} values, expected '
-                    f'{VALUES_PER_LINE} (2 bodies x 25 joints x 3)', i + 1)
-            try:
-                [float(v) for v in fields]
-            except ValueError:
-                raise MalformedInputError(
-                    path, 'frame line holds a non-number', i + 1) from None
-    frames = values.reshape(len(lines), BODIES_PER_LINE, NUM_JOINTS, 3)
+        bad = next((i for i, fields in enumerate(rows)
+                    if not all(map(is_number, fields))), 0)
+        raise MalformedInputError(path, 'frame line holds a non-number',
+                                  bad + 1) from None
+    frames = to_float32(values).reshape(len(lines), BODIES_PER_LINE,
+                                        NUM_JOINTS, 3)
     finite = np.isfinite(frames).reshape(len(lines), -1).all(axis=1)
     if not finite.all():
-        raise MalformedInputError(path, 'NaN or infinite coordinates',
-                                  int(np.argmin(finite)) + 1)
-    return frames.transpose(1, 0, 2, 3).astype(np.float32)
+        raise MalformedInputError(
+            path, 'NaN, infinite or beyond float32 coordinates',
+            int(np.argmin(finite)) + 1)
+    return np.ascontiguousarray(frames.transpose(1, 0, 2, 3))
 
 
 def read_pku_labels(path: str) -> List[Tuple[int, int, int, int]]:
@@ -122,7 +121,8 @@ def read_pku_labels(path: str) -> List[Tuple[int, int, int, int]]:
     for i, line in enumerate(_content_lines(path)):
         fields = [f.strip() for f in line.split(',')]
         try:
-            if len(fields) != 4:
+            if len(fields) != 4 or not all(
+                    f.isascii() and f.isdigit() for f in fields[:3]):
                 raise ValueError
             action, start, end = (int(f) for f in fields[:3])
             float(fields[3])
@@ -133,9 +133,9 @@ def read_pku_labels(path: str) -> List[Tuple[int, int, int, int]]:
         if action < 1:
             raise MalformedInputError(
                 path, f'action_id {action} is not 1-based', i + 1)
-        if not 0 <= start < end:
+        if not start < end:
             raise MalformedInputError(
-                path, f'empty or negative interval [{start}, {end})', i + 1)
+                path, f'empty interval [{start}, {end})', i + 1)
         instances.append((i + 1, action, start, end))
     if not instances:
         raise MalformedInputError(path, 'no action instance')
@@ -234,8 +234,10 @@ def protocol_name(spec: str) -> Tuple[str, str]:
     for key, name in (('subject', 'xsub'), ('view', 'xview')):
         if key in base:
             return name, spec
-    raise ValueError(f'cannot tell the protocol of split file {spec!r}: '
-                     'name it NAME=PATH (e.g. xsub=cross-subject.txt)')
+    raise SkeletonDataError(
+        f'{spec}: cannot tell the protocol of this split file from its '
+        'name (it mentions neither "subject" nor "view"): pass it as '
+        'NAME=PATH (e.g. xsub=cross-subject.txt)')
 
 
 def pku_splits(names: Sequence[str],
@@ -293,6 +295,8 @@ def convert_pku_mmd(input_dir: str,
     Returns:
         dict: The conversion summary (also printed).
     """
+    if max_bodies < 1:
+        raise ValueError(f'max_bodies must be at least 1, got {max_bodies}')
     skeleton_dir = skeleton_dir or osp.join(input_dir, 'skeleton')
     label_dir = label_dir or osp.join(input_dir, 'label')
     if not osp.isdir(skeleton_dir):

@@ -47,7 +47,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from .errors import MalformedInputError, read_json
+from .errors import MalformedInputError, json_numbers, read_json
 from .pipeline import convert_files
 
 __all__ = [
@@ -111,23 +111,21 @@ def _detection_xyz(path: str, t: int, detection: Any) -> np.ndarray:
         raise _schema_error(
             path, f'frame {t}: "pose3d" has {size} values, expected '
             f'{3 * NUM_JOINTS} (13 joints x 3)')
-    try:
-        xyz = np.asarray(pose, dtype=np.float64).reshape(3, NUM_JOINTS).T
-    except (TypeError, ValueError):
-        raise _schema_error(path, f'frame {t}: "pose3d" holds a '
-                            'non-number') from None
-    if not np.isfinite(xyz).all():
-        raise MalformedInputError(
-            path, f'frame {t}: NaN or infinite coordinates')
-    return xyz
+    return json_numbers(path, pose,
+                            f'frame {t}').reshape(3, NUM_JOINTS).T
 
 
-def _best(detections: List[Any]) -> Any:
-    scores = [d.get('cumscore') if isinstance(d, dict) else None
-              for d in detections]
-    if all(isinstance(s, (int, float)) for s in scores):
-        return detections[int(np.argmax(scores))]
-    return detections[0]
+def _best(path: str, t: int, detections: List[Any]) -> int:
+    """Index of the detection with the highest ``cumscore`` (the first of
+    equals), or 0 when no detection has a score."""
+    scores = [d.get('cumscore') for d in detections]
+    if all(s is None for s in scores):
+        return 0
+    if any(s is None for s in scores):
+        raise _schema_error(path, f'frame {t}: "cumscore" in some detections '
+                            'only')
+    return int(np.argmax(json_numbers(path, scores, f'frame {t}: cumscore',
+                                      np.float64)))
 
 
 def read_toyota_json(path: str) -> np.ndarray:
@@ -160,10 +158,9 @@ def read_toyota_json(path: str) -> np.ndarray:
         if not isinstance(detections, list):
             raise _schema_error(path, f'frame {t} is not a list of '
                                 'detections')
-        for detection in detections:  # validate all, keep the best
-            _detection_xyz(path, t, detection)
-        if detections:
-            poses[t] = _detection_xyz(path, t, _best(detections))
+        if detections:  # validate all, keep the best
+            xyz = [_detection_xyz(path, t, d) for d in detections]
+            poses[t] = xyz[_best(path, t, detections)]
     if not poses.any():
         raise MalformedInputError(path, 'nobody detected in any frame')
     return poses

@@ -255,3 +255,62 @@ def test_cli_bad_file_leaves_nothing_and_skip_bad_counts(tmp_path):
     assert sorted(os.listdir(out_dir)) == ['ntu.pkl', 'store']
     from s2i_mm.datasets.store import SkeletonStore
     assert len(SkeletonStore(store)) == 5
+
+
+def test_each_joint_line_is_counted(tmp_path):
+    """11 values on one joint line and 13 on the next add up to 24: the
+    per-line count catches it (the total alone would shift joint 0 into
+    (y, z, colorX))."""
+    rng = np.random.default_rng(9)
+    lines = ['1', '1'] + ntu_body_lines(random_motion(rng, 1, 25)[0])
+    fields = lines[4].split()
+    lines[4] = ' '.join(fields[1:])            # joint 1: 11 values
+    lines[5] = f'{fields[0]} {lines[5]}'       # joint 2: 13 values
+    path = str(tmp_path / 'S001C001P001R001A001.skeleton')
+    write_lines(path, lines)
+    with pytest.raises(MalformedInputError) as info:
+        read_skeleton_file(path)
+    assert info.value.line == 5 and 'has 11 values' in str(info.value)
+
+
+def test_duplicate_sample_names_are_one_error_before_parsing(tmp_path):
+    rng = np.random.default_rng(10)
+    raw = tmp_path / 'raw'
+    for part in ('a', 'b'):
+        (raw / part).mkdir(parents=True)
+        one_body_file(str(raw / part / f'{name(1, 1, 1, 1, 1)}.skeleton'),
+                      rng)
+    os.mkfifo(raw / 'a' / f'{name(1, 1, 0, 1, 1)}.skeleton')  # would hang
+    tool = osp.join(REPO, 'tools', 'data', 'convert_ntu.py')
+    out = tmp_path / 'out.pkl'
+    proc = run_cmd([sys.executable, tool, str(raw), str(out), '--skip-bad',
+                    '--num-workers', '1'], check=False, timeout=240)
+    assert proc.returncode == 1 and 'Traceback' not in proc.stderr
+    (line, ) = [x for x in proc.stderr.splitlines() if x.startswith('error')]
+    assert 'S001C001P001R001A001' in line
+    assert str(raw / 'a') in line and str(raw / 'b') in line
+    assert not out.exists()
+
+
+@pytest.mark.parametrize('value', ['0', '-1'])
+def test_max_bodies_must_be_positive(tmp_path, value):
+    one_body_file(str(tmp_path / f'{name(1, 1, 1, 1, 1)}.skeleton'),
+                  np.random.default_rng(11))
+    tool = osp.join(REPO, 'tools', 'data', 'convert_ntu.py')
+    proc = run_cmd([sys.executable, tool, str(tmp_path),
+                    str(tmp_path / 'o.pkl'), '--max-bodies', value],
+                   check=False)
+    assert proc.returncode == 2 and '--max-bodies' in proc.stderr
+    assert 'Traceback' not in proc.stderr
+    assert not (tmp_path / 'o.pkl').exists()
+    with pytest.raises(ValueError, match='max_bodies'):
+        convert_ntu(str(tmp_path), str(tmp_path / 'o.pkl'),
+                    max_bodies=int(value))
+
+
+def test_a_file_whose_bodies_are_all_zero_is_bad(tmp_path):
+    zero = np.zeros((25, 3), np.float32)
+    path = str(tmp_path / f'{name(1, 1, 1, 1, 1)}.skeleton')
+    write_ntu_skeleton(path, [[zero], [zero]])
+    with pytest.raises(MalformedInputError, match='no body'):
+        parse_inputs(parse_ntu_file, [path])

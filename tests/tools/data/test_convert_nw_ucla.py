@@ -71,7 +71,7 @@ def test_malformed_files(tmp_path):
         'wrong joint count': (lambda c: c['skeletons'][2].pop(),
                               'frame 2 has 19 joints'),
         'nan': (lambda c: c['skeletons'][1][5].__setitem__(0, float('nan')),
-                'frame 1 holds NaN'),
+                'frame 1: NaN'),
         'label mismatch': (lambda c: c.__setitem__('label', 4),
                            'label 4 disagrees with action a03'),
         'missing key': (lambda c: c.pop('label'), "missing key(s) ['label']"),
@@ -105,3 +105,22 @@ def test_cli_bad_json_leaves_no_output(tmp_path):
     assert proc.returncode == 1
     assert f'error: {bad}:2: bad JSON' in proc.stderr
     assert not osp.exists(out_dir) or os.listdir(out_dir) == []
+
+
+@pytest.mark.parametrize('edit,problem', [
+    (lambda c: c.__setitem__('skeletons', [[[0, 0, 0]] * 20] * 3),
+     'all zero'),
+    (lambda c: c['skeletons'][1][4].__setitem__(2, '0.5'), 'not a number'),
+    (lambda c: c['skeletons'][0][0].__setitem__(0, True), 'not a number'),
+    (lambda c: c['skeletons'][2][7].__setitem__(1, 10 ** 400),
+     'not a finite'),
+    (lambda c: c['skeletons'][2][7].__setitem__(1, 1e39), 'not a finite'),
+])
+def test_values_that_are_not_coordinates(tmp_path, edit, problem):
+    _, path, _ = write_sequence(tmp_path, 3, 2, 1, 2,
+                                np.random.default_rng(5))
+    rewrite(path, edit)
+    with pytest.raises(MalformedInputError) as info:
+        parse_ucla_file(path)
+    assert str(info.value).startswith(f'{path}: ')
+    assert problem in str(info.value)

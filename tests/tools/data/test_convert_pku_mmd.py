@@ -16,6 +16,7 @@ from s2i_mm.datasets.converters import MalformedInputError
 from s2i_mm.datasets.converters.pku_mmd import (
     convert_pku_mmd,
     parse_pku_video,
+    read_pku_skeleton,
     read_split_file,
 )
 
@@ -140,3 +141,28 @@ def test_cli_skip_bad(dataset, tmp_path):
     data = pickle.load(open(out, 'rb'))
     assert set(data['split']) == {'xsub_train', 'xsub_val'}
     assert data['split']['xsub_val'] == []
+
+
+def test_each_frame_line_is_counted(dataset):
+    """149 values on one line and 151 on the next are caught per line."""
+    root, _ = dataset
+    skeleton = str(root / 'skeleton' / '0002-M.txt')
+    lines = open(skeleton).read().split('\n')[:-1]
+    first = lines[3].split()
+    lines[3] = ' '.join(first[:-1])
+    lines[4] = f'{first[-1]} {lines[4]}'
+    write_lines(skeleton, lines)
+    with pytest.raises(MalformedInputError) as info:
+        read_pku_skeleton(skeleton)
+    assert info.value.line == 4 and 'has 149 values' in str(info.value)
+
+
+def test_split_file_without_a_protocol_name_is_one_error(dataset, tmp_path):
+    root, _ = dataset
+    os.rename(root / 'cross-subject.txt', root / 'my_split.txt')
+    tool = osp.join(REPO, 'tools', 'data', 'convert_pku_mmd.py')
+    proc = run_cmd([sys.executable, tool, str(root), str(tmp_path / 'o.pkl'),
+                    '--split-file', str(root / 'my_split.txt')], check=False)
+    assert proc.returncode == 1 and 'Traceback' not in proc.stderr
+    assert 'error: ' in proc.stderr and 'my_split.txt' in proc.stderr
+    assert 'NAME=PATH' in proc.stderr

@@ -96,7 +96,7 @@ def test_cs_cv1_cv2_membership(tmp_path):
     ({'njts': 13, 'frames': [[{'pose3d': [0.5] * 45}]]}, 'has 45 values'),
     ({'njts': 13, 'frames': [[], []]}, 'nobody detected'),
     ({'njts': 13, 'frames': [[{'pose3d': [0.5] * 38 + ['x']}]]},
-     'non-number'),
+     'is not a number'),
 ])
 def test_rejects_other_schemas(tmp_path, content, problem):
     import json
@@ -138,3 +138,20 @@ def test_cli(tmp_path):
     assert '2 samples from 3 input files; 1 bad files skipped' in proc.stdout
     data = pickle.load(open(out, 'rb'))
     assert data['split']['cs_train'] == ['Drink.Fromcup_p03_r00_v05_c01']
+
+
+@pytest.mark.parametrize('value,problem', [
+    ('0.5', 'not a number'), (True, 'not a number'),
+    (1e39, 'not a finite'), (10 ** 400, 'not a finite')],
+    ids=['string', 'bool', 'float32 overflow', 'huge int'])
+def test_coordinates_must_be_finite_numbers(tmp_path, value, problem):
+    import json
+    pose = lcrnet_detection(np.ones((13, 3)))
+    pose['pose3d'][7] = value
+    path = str(tmp_path / 'Walk_p03_r01_v15_c07_pose3d.json')
+    with open(path, 'w') as f:
+        json.dump({'njts': 13, 'frames': [[pose]]}, f)
+    with pytest.raises(MalformedInputError) as info:
+        read_toyota_json(path)
+    assert str(info.value).startswith(f'{path}: ')
+    assert problem in str(info.value)
