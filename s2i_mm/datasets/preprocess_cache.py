@@ -23,12 +23,24 @@ import os
 import os.path as osp
 from typing import Any, Dict, List, Optional
 
+from mmengine.logging import MMLogger
+
 from .annotation import SkeletonDataError
 from .atomic import check_writable
-from .store import STORE_VERSION, is_own_store
+from .store import (
+    STORE_VERSION,
+    DamagedStoreError,
+    SkeletonStore,
+    is_own_store,
+    is_store,
+    write_store,
+)
 from .temp_files import discard
 
-__all__ = ['source_signature', 'cache_path', 'prune_stale_caches']
+__all__ = [
+    'source_signature', 'cache_path', 'open_cache', 'write_cache',
+    'prune_stale_caches'
+]
 
 _CACHE_VERSION = 1
 
@@ -135,3 +147,66 @@ def prune_stale_caches(current: str, source: str) -> None:
             continue  # not a cache of a source file
         if stale:
             discard(path)
+
+
+def open_cache(cache: str) -> Optional[SkeletonStore]:
+    """Open a cache, or say that it must be (re)built.
+
+    Args:
+        cache (str): From :func:`cache_path`.
+
+    Returns:
+        SkeletonStore | None: The cache; ``None`` when it is missing, or
+        damaged and a store s2i_mm wrote (derived data: rebuilt, with a
+        warning in the log).
+
+    Raises:
+        SkeletonDataError: A damaged cache folder that s2i_mm may not
+            replace (no marker, or other files in it).
+    """
+    if not osp.lexists(cache):
+        return None
+    try:
+        return SkeletonStore(cache)
+    except DamagedStoreError as err:
+        if not is_own_store(cache):
+            raise SkeletonDataError(
+                f'{err}; the folder is not a store s2i_mm wrote (no marker '
+                'file, or other files in it), so it is not replaced: delete '
+                'it and the cache is rebuilt') from None
+        MMLogger.get_current_instance().warning(
+            f'{err}; rebuilding the cache')
+        return None
+
+
+def write_cache(data: Dict[str, Any], cache: str, source: str,
+                preprocess: Optional[Dict[str, Any]],
+                progress: bool = False) -> None:
+    """Write the cache (replacing a damaged one s2i_mm wrote), then delete
+    the caches of older versions of ``source``.
+
+    Args:
+        data (dict): The checked, preprocessed annotations.
+        cache (str): From :func:`cache_path`.
+        source (str): The file or store they come from.
+        preprocess (dict, optional): The options applied.
+        progress (bool): Show a progress bar. Defaults to False.
+
+    Raises:
+        SkeletonDataError: The cache cannot be written.
+    """
+    try:
+        write_store(
+            data, cache, preprocess=preprocess,
+            source=source_signature(source), overwrite=osp.lexists(cache),
+            progress=progress)
+    except FileExistsError as err:
+        # another process (another rank, or a concurrent job on the same
+        # file) wrote the same cache first; stores appear atomically, so
+        # it is complete
+        if not is_store(cache):
+            raise SkeletonDataError(str(err)) from None
+    except OSError as err:
+        raise SkeletonDataError(
+            f'{source}: cannot write its cache {cache} ({err})') from None
+    prune_stale_caches(cache, source)

@@ -1,5 +1,4 @@
 """``SkeletonDataset``: mmaction2 skeleton pkl files and packed stores."""
-import os.path as osp
 from collections import Counter
 from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
@@ -16,15 +15,9 @@ from .annotation import (
     sample_error,
 )
 from .preprocess import normalize_preprocess, prepare_annotations
-from .preprocess_cache import cache_path, prune_stale_caches, source_signature
+from .preprocess_cache import cache_path, open_cache, write_cache
 from .splits import resolve_split
-from .store import (
-    DamagedStoreError,
-    SkeletonStore,
-    is_own_store,
-    is_store,
-    write_store,
-)
+from .store import DamagedStoreError, SkeletonStore, is_store
 
 __all__ = ['SkeletonDataset', 'DEFAULT_PREPROCESS']
 
@@ -158,11 +151,12 @@ class SkeletonDataset(BaseActionDataset):
         cache = cache_path(source, self.format.name, self.preprocess,
                            self.cache_dir)
         logger = MMLogger.get_current_instance()
-        store = _open_cache(cache)
+        store = open_cache(cache)
         if store is None:
             logger.info(f'Preprocessing {source} once; caching it in {cache}')
-            _write_cache(self._prepared(loader()), cache, source,
-                         self.preprocess)
+            data = self._prepared(loader())
+            write_cache(data, cache, source, self.preprocess,
+                        progress=len(data['annotations']) >= _PROGRESS_MIN)
             store = SkeletonStore(cache)
         else:
             logger.info(f'Using the preprocessed cache {cache} of {source}')
@@ -179,7 +173,7 @@ class SkeletonDataset(BaseActionDataset):
         self._resolve_format(None)
         cache = cache_path(source, self.format.name, self.preprocess,
                            self.cache_dir)
-        store = _open_cache(cache)
+        store = open_cache(cache)
         if store is None:
             return None
         # the cache was written from this very file (its size and mtime
@@ -288,42 +282,3 @@ def _open_source_store(path: str) -> SkeletonStore:
         raise SkeletonDataError(
             f'{err}; re-create it with tools/data/pack.py or a converter\'s '
             '--store option') from None
-
-
-def _open_cache(cache: str) -> Optional[SkeletonStore]:
-    """The cache store, or ``None`` if it must be (re)built: missing, or
-    damaged and a store s2i_mm wrote (derived data, replaced)."""
-    if not osp.lexists(cache):
-        return None
-    try:
-        return SkeletonStore(cache)
-    except DamagedStoreError as err:
-        if not is_own_store(cache):
-            raise SkeletonDataError(
-                f'{err}; the folder is not a store s2i_mm wrote (no marker '
-                'file, or other files in it), so it is not replaced: delete '
-                'it and the cache is rebuilt') from None
-        MMLogger.get_current_instance().warning(
-            f'{err}; rebuilding the cache')
-        return None
-
-
-def _write_cache(data: Dict[str, Any], cache: str, source: str,
-                 preprocess: Optional[Dict[str, Any]]) -> None:
-    """Write the cache (replacing a damaged one), then drop the caches of
-    older versions of ``source``."""
-    try:
-        write_store(
-            data, cache, preprocess=preprocess,
-            source=source_signature(source), overwrite=osp.lexists(cache),
-            progress=len(data['annotations']) >= _PROGRESS_MIN)
-    except FileExistsError as err:
-        # another process (another rank, or a concurrent job on the same
-        # file) wrote the same cache first; stores appear atomically, so
-        # it is complete
-        if not is_store(cache):
-            raise SkeletonDataError(str(err)) from None
-    except OSError as err:
-        raise SkeletonDataError(
-            f'{source}: cannot write its cache {cache} ({err})') from None
-    prune_stale_caches(cache, source)

@@ -309,11 +309,11 @@ class SkeletonStore:
                     f'{_INDEX}: {key} is not {count} integers (one per '
                     f'frame_dir in {_META})')
         rows = arrays['num_bodies'] * arrays['num_frames']
-        if (count and (min(arrays['num_bodies'].min(),
-                           arrays['num_frames'].min()) < 1
-                       or arrays['label'].min() < 0
-                       or arrays['offset'][0] != 0 or np.any(
-                           arrays['offset'][1:] != np.cumsum(rows)[:-1]))):
+        starts = np.concatenate([[0], np.cumsum(rows)[:-1]])
+        if count and (arrays['num_bodies'].min() < 1
+                      or arrays['num_frames'].min() < 1
+                      or arrays['label'].min() < 0
+                      or np.any(arrays['offset'] != starts)):
             raise self._damaged(f'{_INDEX}: offsets, sizes or labels out of '
                                 'range')
         return arrays

@@ -26,3 +26,26 @@ def make_data(num_per_class=4, num_classes=3, skeleton_format='ntu25',
     if skeleton_format:
         data['skeleton_format'] = skeleton_format
     return data
+
+
+def assert_identical(a, b):
+    """Equal values of equal types, nested; arrays by dtype, shape and
+    content (NaN equal to NaN)."""
+    assert type(a) is type(b), (type(a), type(b))
+    if isinstance(a, np.ndarray):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_array_equal(a, b)
+    elif isinstance(a, dict):
+        assert list(a) == list(b)
+        for key in a:
+            assert_identical(a[key], b[key])
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b)
+        for x, y in zip(a, b):
+            assert_identical(x, y)
+    elif isinstance(a, np.generic):
+        assert a.dtype == b.dtype and (a == b or (a != a and b != b))
+    elif isinstance(a, float) and a != a:
+        assert b != b
+    else:
+        assert a == b

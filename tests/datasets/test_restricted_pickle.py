@@ -7,32 +7,13 @@ import pickle
 import mmengine
 import numpy as np
 import pytest
+from _skeleton_data import assert_identical
 
 from s2i_mm.datasets import SkeletonDataError, load_annotation_file
 from s2i_mm.datasets.restricted_pickle import (
     ForbiddenGlobalError,
     restricted_load,
 )
-
-
-def _deep_equal(a, b):
-    """Equal values and types, arrays compared by dtype, shape and bytes."""
-    assert type(a) is type(b), (type(a), type(b))
-    if isinstance(a, np.ndarray):
-        assert a.dtype == b.dtype and a.shape == b.shape
-        np.testing.assert_array_equal(a, b)
-    elif isinstance(a, dict):
-        assert list(a) == list(b)
-        for key in a:
-            _deep_equal(a[key], b[key])
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b)
-        for x, y in zip(a, b):
-            _deep_equal(x, y)
-    elif isinstance(a, np.generic):
-        assert a.dtype == b.dtype and a == b
-    else:
-        assert a == b
 
 
 def mmaction2_tool_files():
@@ -84,12 +65,12 @@ def test_mmaction2_tool_files_load_unchanged(tmp_path, kind):
     path = str(tmp_path / f'{kind}.pkl')
     mmengine.dump(data, path)  # what mmcv.dump did: pickle protocol 2
     with open(path, 'rb') as f:
-        _deep_equal(restricted_load(f), data)
+        assert_identical(restricted_load(f), data)
     if kind != 'extraction':  # a whole file, not one sample
         loaded = load_annotation_file(path)
         annotations = data if isinstance(data, list) else data[
             'annotations']
-        _deep_equal(loaded['annotations'], annotations)
+        assert_identical(loaded['annotations'], annotations)
 
 
 @pytest.mark.parametrize('protocol', range(pickle.HIGHEST_PROTOCOL + 1))
@@ -103,7 +84,7 @@ def test_every_protocol_and_admitted_type(protocol):
         builtins=[1, -2.5, 3 + 4j, True, None, 'text', b'\x00\xff',
                   bytearray(b'ab'), {1, 2}, frozenset({'a'}), 10 ** 30],
         nested={'a': {'b': [(), ()]}})
-    _deep_equal(restricted_load(pickle.dumps(data, protocol=protocol)),
+    assert_identical(restricted_load(pickle.dumps(data, protocol=protocol)),
                 data)
 
 
@@ -134,12 +115,38 @@ def test_anything_else_is_refused_before_it_is_called(tmp_path, payload):
     assert not flag.exists()
 
 
-def test_ndarray_cannot_be_called_by_the_file():
+def test_a_file_cannot_allocate_or_modify_anything():
     """``numpy.ndarray`` is admitted as the argument of ``_reconstruct``
-    only: a file calling it (e.g. with a shape of 10**12) is refused."""
+    only: a file calling it (e.g. with a shape of 10**12) is refused; so
+    is one setting attributes of an admitted function; a damaged memo
+    index does not size a table (the C unpickler allocates 32 GB here)."""
     blob = (b'\x80\x02cnumpy\nndarray\nq\x00K\x05\x85q\x01\x85q\x02Rq\x03.')
     with pytest.raises(TypeError):  # the stand-in is not callable
         restricted_load(blob)
     with pytest.raises(pickle.UnpicklingError, match='reconstruction'):
         restricted_load(pickle.dumps(np.zeros(3), protocol=2).replace(
             b'K\x00\x85', b'K\x09\x85'))
+    defaults = (b'\x80\x02c_codecs\nencode\nN}X\x0c\x00\x00\x00'
+                b'__defaults__)s\x86b.')  # BUILD: setattr(encode, ...)
+    with pytest.raises(pickle.UnpicklingError, match='may not modify'):
+        restricted_load(defaults)
+    for bad in (b'bytes\nK\x0a\x85R.', b'bytearray\nK\x0a\x85R.'):
+        with pytest.raises((TypeError, pickle.UnpicklingError)):
+            restricted_load(b'\x80\x02c__builtin__\n' + bad)
+    huge_memo = b'\x80\x02K\x01r\xff\xff\xff\x7f.'  # LONG_BINPUT 2**31-1
+    assert restricted_load(huge_memo) == 1
+
+
+@pytest.mark.parametrize('protocol', [2, 5])
+@pytest.mark.parametrize('value', [
+    np.array([1, 'x', None], dtype=object),
+    np.zeros(2, dtype=[('a', 'O')]),
+    np.zeros(2, dtype=[('a', 'f4')]),
+    np.zeros(2, dtype=[('a', 'O')])[0],
+], ids=['object', 'object field', 'structured', 'scalar'])
+def test_only_plain_dtypes(protocol, value):
+    """numpy trusts pickled object arrays (a shape larger than the list
+    reads past it) and object fields (bytes become pointers): arrays and
+    scalars must hold booleans, numbers or strings."""
+    with pytest.raises(pickle.UnpicklingError, match='not admitted'):
+        restricted_load(pickle.dumps(value, protocol=protocol))

@@ -134,17 +134,18 @@ def test_cached_run_does_not_read_the_annotation_file(tmp_path,
 _TWO_RANKS = """
 import sys
 import torch.distributed as dist
+import s2i_mm.datasets.preprocess_cache as cache
 import s2i_mm.datasets.skeleton_dataset as module
 dist.init_process_group('gloo')
 calls = dict(read=0, wrote=0)
-read, write = module.load_annotation_file, module.write_store
+read, write = module.load_annotation_file, cache.write_store
 def counted(name, fn):
     def call(*args, **kwargs):
         calls[name] += 1
         return fn(*args, **kwargs)
     return call
 module.load_annotation_file = counted('read', read)
-module.write_store = counted('wrote', write)
+cache.write_store = counted('wrote', write)
 dist.barrier()  # both ranks build the dataset at the same moment
 dataset = module.SkeletonDataset(sys.argv[1], split='train',
                                  skeleton_format='ntu25')
@@ -172,7 +173,7 @@ def test_cache_written_concurrently_by_another_process(tmp_path,
                                                        monkeypatch):
     """Ranks (or jobs) that load the same file at once race to write the
     cache: the loser uses the winner's store instead of failing."""
-    import s2i_mm.datasets.skeleton_dataset as module
+    import s2i_mm.datasets.preprocess_cache as module
     ann = _dump(make_data(), tmp_path / 'hand.pkl')
     real_write = module.write_store
 

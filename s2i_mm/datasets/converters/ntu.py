@@ -109,7 +109,9 @@ class _Lines:
 
     def integer(self, what: str) -> int:
         text = self.next(what).strip()
-        if not (text.isascii() and text.isdigit()):
+        # ASCII digits of a count no file can reach (int() refuses more
+        # than 4300 digits with a ValueError of its own)
+        if not (text.isascii() and text.isdigit() and len(text) <= 18):
             raise self.error(f'expected {what} (a non-negative integer), '
                              f'got {text[:40]!r}')
         return int(text)
@@ -312,19 +314,19 @@ def find_skeleton_files(input_dir: str) -> List[str]:
     return sorted(files, key=lambda p: (osp.basename(p), p))
 
 
-def _refuse_duplicates(files: List[str], stems: List[str]) -> None:
+def _refuse_duplicates(files: List[str]) -> None:
     """One sample name found twice (e.g. in two extracted archives) is an
     error before parsing, with or without ``skip_bad``: which file is the
     right one is for the user to say."""
     where: Dict[str, List[str]] = {}
-    for path, stem in zip(files, stems):
-        where.setdefault(stem, []).append(path)
+    for path in files:
+        where.setdefault(osp.basename(path), []).append(path)
     twice = {s: p for s, p in where.items() if len(p) > 1}
     if twice:
-        stem, paths = next(iter(twice.items()))
+        name, paths = next(iter(twice.items()))
         raise SkeletonDataError(
             f'{len(twice)} sample name(s) found in more than one file, e.g. '
-            f'{stem} in {" and ".join(paths)}: keep one copy of each')
+            f'{name} in {" and ".join(paths)}: keep one copy of each')
 
 
 def convert_ntu(input_dir: str,
@@ -361,7 +363,6 @@ def convert_ntu(input_dir: str,
     if not files:
         raise FileNotFoundError(f'{input_dir}: no *.skeleton files found')
     stems = [osp.basename(p)[:-len('.skeleton')] for p in files]
-    _refuse_duplicates(files, stems)
     benchmark = benchmark or infer_benchmark(stems)
     if benchmark not in BENCHMARKS:
         raise ValueError(f'unknown benchmark {benchmark!r}, expected one of '
@@ -370,6 +371,7 @@ def convert_ntu(input_dir: str,
         missing_list = osp.join(DATA_DIR, BENCHMARKS[benchmark][2])
     missing = load_missing_list(missing_list) if missing_list else set()
     kept = [p for p, s in zip(files, stems) if s not in missing]
+    _refuse_duplicates(kept)
     parser = functools.partial(parse_ntu_file, benchmark=benchmark,
                                max_bodies=max_bodies)
     return convert_files(

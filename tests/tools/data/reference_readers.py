@@ -10,8 +10,9 @@ invalid one.
 Lexical rules shared with the converters (they are part of the spec):
 text is UTF-8; lines end with ``\\n``, ``\\r\\n`` or ``\\r`` (universal
 newlines); values are separated by whitespace (``str.split()``); a count is
-ASCII digits; a coordinate is what Python's ``float()`` reads and must be
-finite in float32; JSON is what Python's ``json`` module reads.
+ASCII digits (a number Python converts); a coordinate is what Python's
+``float()`` reads and must be finite in float32; JSON is what Python's
+``json`` module reads.
 """
 import json
 import math
@@ -44,7 +45,10 @@ def _text_lines(blob):
 def _count(line):
     text = line.strip()
     _require(text.isascii() and text.isdigit())
-    return int(text)
+    try:
+        return int(text)
+    except ValueError:  # more digits than Python converts (4300)
+        raise _Invalid from None
 
 
 def _float32(tokens):
@@ -129,8 +133,8 @@ def pku_labels(blob):
         fields = [f.strip() for f in line.split(',')]
         _require(len(fields) == 4)
         _require(all(f.isascii() and f.isdigit() for f in fields[:3]))
-        action, start, end = map(int, fields[:3])
         try:
+            action, start, end = map(int, fields[:3])
             float(fields[3])
         except ValueError:
             raise _Invalid from None

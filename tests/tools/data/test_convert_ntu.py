@@ -107,6 +107,8 @@ def malformed_cases(rng):
         'zero frames': (['0'], 1, 'zero frames'),
         'trailing garbage': (good + ['', '2 3'], 59, 'after the last'),
         'no body': (['2', '0', '0'], None, 'no body'),
+        # found by the fuzz suite: int() refuses more than 4300 digits
+        'huge count': (['9' * 5000], 1, 'non-negative integer'),
     }
 
 

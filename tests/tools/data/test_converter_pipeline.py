@@ -174,19 +174,12 @@ def test_samples_without_a_body_are_never_written(tmp_path):
 
 
 def _children(pid):
-    """Live (not zombie) processes whose parent is ``pid``."""
-    found = []
-    for entry in os.listdir('/proc'):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f'/proc/{entry}/stat') as f:
-                fields = f.read().rsplit(')', 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and fields[0] != 'Z':
-            found.append(int(entry))
-    return found
+    """Live (not zombie) processes started by ``pid``'s main thread."""
+    try:
+        with open(f'/proc/{pid}/task/{pid}/children') as f:
+            return [int(c) for c in f.read().split() if _alive(int(c))]
+    except OSError:
+        return []
 
 
 def _alive(pid):
