@@ -21,6 +21,7 @@ import atexit
 import collections
 import json
 import os
+import random
 import re
 
 from hypothesis import HealthCheck, settings
@@ -70,6 +71,10 @@ def _spans(blob: bytes, token: re.Pattern) -> list:
 def mutate(draw, blob: bytes, token: re.Pattern = TEXT_TOKEN) -> tuple:
     """One random damage to ``blob``.
 
+    The kind and the place are drawn uniformly, by a ``random.Random``
+    seeded from ``hypothesis`` (whose own choices favour the first options
+    and small integers: most damages would be truncations near the start).
+
     Args:
         draw: ``hypothesis`` ``data.draw``.
         blob (bytes): The file content.
@@ -79,25 +84,25 @@ def mutate(draw, blob: bytes, token: re.Pattern = TEXT_TOKEN) -> tuple:
     Returns:
         tuple: ``(damaged bytes, name of the mutation)``.
     """
+    rnd = random.Random(draw(st.integers(0, 2**64 - 1), label='damage'))
     kinds = ['truncate', 'junk', 'overwrite_byte', 'delete_line',
              'duplicate_line', 'swap_lines']
     spans = _spans(blob, token)
     if spans:
         kinds += ['delete_token', 'duplicate_token', 'swap_tokens',
                   'move_token', 'non_finite']
-    kind = draw(st.sampled_from(kinds))
+    kind = rnd.choice(kinds)
     if kind in ('truncate', 'junk', 'overwrite_byte'):
-        pos = draw(st.integers(0, max(len(blob) - 1, 0)))
+        pos = rnd.randrange(max(len(blob), 1))
         if kind == 'truncate':
             return blob[:pos], kind
-        junk = draw(st.binary(min_size=1, max_size=8))
+        junk = bytes(rnd.randrange(256) for _ in range(rnd.randint(1, 8)))
         if kind == 'junk':
             return blob[:pos] + junk + blob[pos:], kind
         return blob[:pos] + junk[:1] + blob[pos + 1:], kind
     if kind.endswith('line') or kind.endswith('lines'):
         lines = blob.split(b'\n')
-        i = draw(st.integers(0, len(lines) - 1))
-        j = draw(st.integers(0, len(lines) - 1))
+        i, j = rnd.randrange(len(lines)), rnd.randrange(len(lines))
         if kind == 'delete_line':
             del lines[i]
         elif kind == 'duplicate_line':
@@ -105,8 +110,8 @@ def mutate(draw, blob: bytes, token: re.Pattern = TEXT_TOKEN) -> tuple:
         else:
             lines[i], lines[j] = lines[j], lines[i]
         return b'\n'.join(lines), kind
-    i = draw(st.integers(0, len(spans) - 1))
-    start, end = spans[i]
+    index = rnd.randrange(len(spans))
+    start, end = spans[index]
     if kind == 'delete_token':
         return blob[:start] + blob[end:], kind
     if kind == 'duplicate_token':
@@ -114,19 +119,19 @@ def mutate(draw, blob: bytes, token: re.Pattern = TEXT_TOKEN) -> tuple:
     if kind == 'non_finite':
         numbers = [s for s in spans if re.fullmatch(
             rb'-?[\d.]+(?:[eE][+-]?\d+)?', blob[s[0]:s[1]])] or spans
-        start, end = numbers[draw(st.integers(0, len(numbers) - 1))]
-        value = draw(st.sampled_from(NON_FINITE))
-        return blob[:start] + value + blob[end:], kind
-    j = draw(st.integers(0, len(spans) - 1))
-    if kind == 'move_token':  # e.g. to the next line: counts stay right
-        target = spans[j][0]
-        moved = blob[start:end] + b' '
+        start, end = rnd.choice(numbers)
+        return blob[:start] + rnd.choice(NON_FINITE) + blob[end:], kind
+    other = rnd.choice(spans)
+    if kind == 'move_token':  # nearby, e.g. onto the next line: the total
+        # count of values stays right, the count per line does not
+        near = min(max(index + rnd.randint(-20, 20), 0), len(spans) - 1)
+        target, moved = spans[near][0], blob[start:end] + b' '
         if target <= start:
             return (blob[:target] + moved + blob[target:start]
                     + blob[end:]), kind
         return (blob[:start] + blob[end:target] + moved
                 + blob[target:]), kind
-    (a, b), (c, d) = sorted([spans[i], spans[j]])
+    (a, b), (c, d) = sorted([(start, end), other])
     if b > c:  # the same token
         return blob, kind
     return blob[:a] + blob[c:d] + blob[b:c] + blob[a:b] + blob[d:], kind

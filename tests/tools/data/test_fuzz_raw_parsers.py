@@ -26,7 +26,7 @@ from s2i_mm.datasets.converters.pku_mmd import (
 )
 from s2i_mm.datasets.converters.toyota import read_toyota_json
 
-CI_EXAMPLES = 40
+CI_EXAMPLES = 60
 
 #: ways of writing a number that every reader must read
 NOTATIONS = ('{:.7f}', '{:.3f}', '{:g}', '{:.6e}', '{!r}', '{:+.2f}')
@@ -87,7 +87,8 @@ def _same(got, expected):
 
 def damage_and_check(data, target, read, reference, path, blob, token):
     for _ in range(data.draw(st.integers(1, 3), label='damages')):
-        blob, _ = mutate(data.draw, blob, token)
+        blob, kind = mutate(data.draw, blob, token)
+        record(f'{target} damage', kind)
         agree(target, read, reference, path, blob)
 
 
