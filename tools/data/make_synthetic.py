@@ -62,7 +62,7 @@ def main(argv=None):
                                            f'synthetic_{name}'),
                             overwrite=True)
         except OSError as err:
-            console.print(f'error: {err}', markup=False)
+            console.print(f'error: {err}', markup=False, soft_wrap=True)
             return 1
         console.print(f'wrote {out}', markup=False)
     data = next(iter(datasets.values()))

@@ -76,7 +76,7 @@ def main(argv=None):
         hint = (' (pass --overwrite to replace it)'
                 if isinstance(err, FileExistsError) and not args.overwrite
                 and is_own_store(args.output) else '')
-        console.print(f'error: {err}{hint}', markup=False)
+        console.print(f'error: {err}{hint}', markup=False, soft_wrap=True)
         return 1
     console.print(
         f'packed {len(data["annotations"])} samples into {args.output}',
