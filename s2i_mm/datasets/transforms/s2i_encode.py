@@ -35,8 +35,8 @@ class S2IEncode(BaseTransform):
 
     The steps work on channel planes ``[C, ...]``: numpy is slow along a
     last axis of length 3, and the same steps on ``[..., C]`` arrays made
-    the ``cpu_resize`` pipeline of ``benchmarks/s2i_pipeline.py`` 1.9x
-    slower (597 vs 307 us CPU time per sample; 2026-11-29, shared 2 cores).
+    the ``cpu_resize`` pipeline of ``benchmarks/s2i_pipeline.py`` 2x slower
+    (530-564 vs 264-285 us CPU time per sample; 2026-11-29, shared 2 cores).
     The resize (OpenCV ``INTER_LINEAR``, half-pixel centres) equals torch's
     bilinear ``interpolate(align_corners=False)``: ``size=None`` and a
     resize on the device (:class:`~s2i_mm.models.S2IClsDataPreprocessor`)
