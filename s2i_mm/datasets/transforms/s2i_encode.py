@@ -45,8 +45,7 @@ class S2IEncode(BaseTransform):
     Required Keys:
 
         - keypoint (np.ndarray): float [M, T, V, C].
-        - skeleton_format (str, optional): needed unless the transform has
-          ``skeleton_format``.
+        - skeleton_format (str, optional): unless the transform has one.
         - keypoint_present (np.ndarray, optional): bool [M, T], added by
           :class:`SkeletonModality`; derived from ``keypoint`` otherwise.
 
@@ -114,7 +113,7 @@ class S2IEncode(BaseTransform):
         self.num_persons = 1 if persons == 'first' else int(num_persons)
         self.scaling = scaling
         self.value_range = value_range
-        self.size = None if size is None else (int(size[0]), int(size[1]))
+        self.size = None if size is None else tuple(map(int, size))
         self.nan = nan
         self._formats = FormatResolver(skeleton_format)
 
@@ -233,14 +232,10 @@ def scale_planes(planes: np.ndarray, low: np.ndarray, high: np.ndarray,
 
 
 def place_persons(planes: np.ndarray, layout: str) -> np.ndarray:
-    """Lay the persons' planes ``[C, M, T, J]`` out as one grid
-    ``[C, rows, columns]``:
-
-    - ``'side_by_side'``: row ``t`` holds person 0's joints, then person
-      1's...: ``[C, T, M * J]``;
-    - ``'stacked_time'``: person 0's frames, then person 1's...:
-      ``[C, M * T, J]``;
-    - ``'first'``: the first person alone, ``[C, T, J]`` (``M`` is 1).
+    """Lay the persons' planes ``[C, M, T, J]`` out as one grid: with
+    ``'side_by_side'`` row ``t`` holds person 0's joints, then person 1's...
+    (``[C, T, M * J]``); with ``'stacked_time'`` (and ``'first'``, where M
+    is 1) person 0's frames come first, then person 1's (``[C, M * T, J]``).
     """
     channels, persons, frames, joints = planes.shape
     if layout == 'side_by_side':
