@@ -1,7 +1,7 @@
 """Data preprocessors that resize S2I grids to the model's input size on the
 model's device (the workers then send the small T x J grid, not the
 224 x 224 image)."""
-from typing import List, Sequence, Tuple, Union
+from typing import Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -52,15 +52,24 @@ def resize_batch(inputs: Union[torch.Tensor, Sequence[torch.Tensor]],
     return resized.reshape(*inputs.shape[:-2], *size)
 
 
-def _as_size(size: Size) -> Tuple[int, int]:
-    size = (size, size) if isinstance(size, int) else tuple(size)
-    if len(size) != 2 or min(size) < 1:
-        raise ValueError(f'size must be (height, width), got {size}.')
-    return int(size[0]), int(size[1])
+class _ResizeOnDevice:
+    """Resize ``data['inputs']`` to ``size`` on the model's device, then
+    run the upstream preprocessor this mixin precedes."""
+
+    def __init__(self, size: Size = (224, 224), **kwargs) -> None:
+        super().__init__(**kwargs)
+        size = (size, size) if isinstance(size, int) else tuple(size)
+        if len(size) != 2 or min(size) < 1:
+            raise ValueError(f'size must be (height, width), got {size}.')
+        self.size = tuple(map(int, size))
+
+    def forward(self, data: dict, training: bool = False) -> dict:
+        inputs = resize_batch(self.cast_data(data['inputs']), self.size)
+        return super().forward(dict(data, inputs=inputs), training)
 
 
 @MODELS.register_module()
-class S2IClsDataPreprocessor(ClsDataPreprocessor):
+class S2IClsDataPreprocessor(_ResizeOnDevice, ClsDataPreprocessor):
     """mmpretrain's ``ClsDataPreprocessor`` that first resizes the batch to
     ``size`` on the model's device (:func:`resize_batch`).
 
@@ -77,18 +86,9 @@ class S2IClsDataPreprocessor(ClsDataPreprocessor):
             ``to_rgb``, ``batch_augments``...).
     """
 
-    def __init__(self, size: Size = (224, 224), **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.size = _as_size(size)
-
-    def forward(self, data: dict, training: bool = False) -> dict:
-        """Resize ``data['inputs']``, then ``ClsDataPreprocessor``."""
-        inputs = resize_batch(self.cast_data(data['inputs']), self.size)
-        return super().forward(dict(data, inputs=inputs), training)
-
 
 @MODELS.register_module()
-class S2ISelfSupDataPreprocessor(SelfSupDataPreprocessor):
+class S2ISelfSupDataPreprocessor(_ResizeOnDevice, SelfSupDataPreprocessor):
     """mmpretrain's ``SelfSupDataPreprocessor`` that first resizes the
     batch to ``size`` on the model's device (:func:`resize_batch`); see
     :class:`S2IClsDataPreprocessor`. It returns one ``[B, C, H, W]``
@@ -99,13 +99,3 @@ class S2ISelfSupDataPreprocessor(SelfSupDataPreprocessor):
             Defaults to (224, 224).
         **kwargs: Arguments of ``SelfSupDataPreprocessor``.
     """
-
-    def __init__(self, size: Size = (224, 224), **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.size = _as_size(size)
-
-    def forward(self, data: dict, training: bool = False) -> dict:
-        """Resize ``data['inputs']``, then ``SelfSupDataPreprocessor``."""
-        inputs: List[torch.Tensor] = self.cast_data(data['inputs'])
-        return super().forward(
-            dict(data, inputs=resize_batch(inputs, self.size)), training)
