@@ -24,8 +24,7 @@ class DumpScores(DumpResults):
     """Write per-sample class scores and labels to a pickle file.
 
     ``tools/test.py --dump FILE`` appends this metric. The file holds a dict
-    that fusion tools (e.g. three-stream fusion) read without s2i_mm or
-    mmpretrain:
+    that fusion tools (e.g. three-stream fusion) read with numpy alone:
 
     - ``scores``: float32 [N, num_classes], the model's class scores;
     - ``labels``: int64 [N], ground-truth labels (-1 where unknown);
@@ -34,12 +33,12 @@ class DumpScores(DumpResults):
 
     It is mmengine's ``DumpResults`` (same arguments, same ``.pkl`` check,
     same collection over ranks) except for what it keeps and how it
-    writes: upstream pickles every prediction whole (mmpretrain
-    ``DataSample`` objects, which need mmpretrain to unpickle and are kept
-    in memory until the end), in the order the ranks return them, and
-    writes in place. Here the rows are sorted by ``sample_idx``, so that
-    dumps of different streams of the same dataset align row by row, and
-    the file appears only once completely written.
+    writes: upstream keeps every prediction whole (a dict of torch tensors
+    and meta information per sample, held in memory until the end) and
+    pickles that list in the order the ranks return it, in place. Here only
+    the four fields above are kept, the rows are sorted by ``sample_idx``
+    (dumps of different streams of one dataset align row by row) and the
+    file appears only once completely written.
 
     Args:
         out_file_path (str): Output path, ending in ``.pkl`` or ``.pickle``.
