@@ -93,11 +93,12 @@ class SkeletonModality(BaseTransform):
     their bone pairs are three fixed tables (``'nturgb+d'``, ``'openpose'``,
     ``'coco'``), so a Kinect v1, LCR-Net or user-registered layout has no
     bones; here they come from the format's parents, for any layout. Their
-    motion also differences across a person's absent (zero-filled) frames
-    and across the boundaries of test-time clips, which turns missing data
-    into large false movements; here motion is zero there. And the present
-    person-frames are kept (``keypoint_present``): after a bone or motion
-    transform a zero value no longer means "no skeleton".
+    motion is a plain frame difference: it spans a person's absent
+    (zero-filled) frames, turning missing data into large false movements,
+    and, computed after multi-clip sampling, the joins between clips; here
+    motion is zero there. And the present person-frames are kept
+    (``keypoint_present``): after a bone or motion transform a zero value
+    no longer means "no skeleton".
 
     Required Keys:
 

@@ -122,7 +122,7 @@ def checked_present(results: dict, keypoint: np.ndarray) -> np.ndarray:
             f'{describe_sample(results)}: keypoint_present has shape '
             f'{np.shape(present)}, keypoint has [M, T] = '
             f'{keypoint.shape[:2]}.')
-    return present
+    return np.asarray(present, bool)
 
 
 def check_finite(results: dict, keypoint: np.ndarray, present: np.ndarray,
