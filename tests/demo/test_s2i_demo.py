@@ -34,7 +34,7 @@ def demo():
 def test_quick_demo_end_to_end(tmp_path):
     work = tmp_path / 'demo'
     proc = run_cmd([sys.executable, DEMO, '--quick', '--work-dir',
-                    str(work)], timeout=240)
+                    str(work)], timeout=600)
     out = proc.stdout
     # the real tools ran, and their commands were shown
     for tool in ('tools/data/make_synthetic.py', 'tools/train.py',
