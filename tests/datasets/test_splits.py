@@ -1,6 +1,3 @@
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
@@ -10,6 +7,8 @@ from s2i_mm.datasets.splits import (
     resolve_split,
     semi_supervised_subset,
 )
+
+from s2i_testing import run_python
 
 
 def _labelled(counts):
@@ -45,8 +44,7 @@ def test_deterministic_order_free_and_seeded():
     # the same in a fresh interpreter (no hidden global state)
     code = ('from s2i_mm.datasets.splits import semi_supervised_subset as s;'
             f'print(s({names!r}, {labels!r}, 10, 3))')
-    out = subprocess.run([sys.executable, '-c', code], capture_output=True,
-                         text=True, check=True).stdout
+    out = run_python(code).stdout
     assert out.strip() == repr(a)
 
 

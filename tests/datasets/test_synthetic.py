@@ -1,5 +1,3 @@
-import os
-import subprocess
 import sys
 
 import numpy as np
@@ -14,7 +12,7 @@ from s2i_mm.datasets.synthetic import (
 )
 from s2i_mm.formats import get_format
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+from s2i_testing import run_cmd
 
 
 @pytest.fixture(scope='module')
@@ -103,11 +101,8 @@ def test_difficulty_raises_noise():
 
 
 def test_tool_writes_all_layouts_readable(tmp_path):
-    result = subprocess.run(
-        [sys.executable, os.path.join(ROOT, 'tools/data/make_synthetic.py'),
-         str(tmp_path), '--num-per-class', '2', '--store'],
-        capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
+    run_cmd([sys.executable, 'tools/data/make_synthetic.py', str(tmp_path),
+             '--num-per-class', '2', '--store'], timeout=120)
     for name in ('ntu25', 'kinect20', 'lcrnet13'):
         ds = SkeletonDataset(str(tmp_path / f'synthetic_{name}.pkl'),
                              split='train', cache=False)

@@ -1,9 +1,8 @@
 """New layouts from outside s2i_mm: custom_imports modules, spec files,
 and a 30-joint mocap layout trained for one step through tools/train.py."""
 import json
-import os.path as osp
+import os
 import pickle
-import subprocess
 import sys
 import textwrap
 
@@ -20,7 +19,8 @@ from s2i_mm.formats import (
     register_format,
 )
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from s2i_testing import FIXTURES, REPO, run_cmd
+from tiny_models import tiny_vit_cfg
 
 # (name, parent, part) in a BVH-like storage order: hips, legs, spine, arms
 MOCAP30 = [
@@ -190,11 +190,9 @@ model = dict(
     type='ImageClassifier',
     data_preprocessor=dict(type='ClsDataPreprocessor', mean=[0.5] * 6,
                            std=[0.25] * 6, to_rgb=False),
-    backbone=dict(type='VisionTransformer', img_size=32, patch_size=8,
-                  in_channels=6,
-                  arch=dict(embed_dims=32, num_layers=1, num_heads=2,
-                            feedforward_channels=64)),
-    head=dict(type='LinearClsHead', num_classes=3, in_channels=32))
+    backbone={backbone!r},
+    head=dict(type='LinearClsHead', num_classes=3,
+              in_channels={backbone[arch][embed_dims]}))
 optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.01))
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=1)
 default_hooks = dict(logger=dict(type='LoggerHook', interval=1),
@@ -219,16 +217,15 @@ def test_mocap30_trains_one_step_with_tools_train(tmp_path, how):
                    'allow_failed_imports=False)')
         fmt = 'mocap30_e2e'
     config = tmp_path / 'mocap30_toy.py'
-    config.write_text(TRAIN_CONFIG.format(imports=imports,
-                                          ann_file=ann_file, fmt=fmt))
+    config.write_text(TRAIN_CONFIG.format(
+        imports=imports, ann_file=ann_file, fmt=fmt,
+        backbone=tiny_vit_cfg(in_channels=6)))
     work_dir = tmp_path / 'work'
-    env = dict(__import__('os').environ)
-    env['PYTHONPATH'] = f'{tmp_path}:{REPO}:' + env.get('PYTHONPATH', '')
-    proc = subprocess.run(
-        [sys.executable, 'tools/train.py', str(config), '--work-dir',
-         str(work_dir)], cwd=REPO, env=env, capture_output=True, text=True,
-        timeout=300)
-    assert proc.returncode == 0, proc.stderr[-4000:]
+    # the plugin module lies in tmp_path
+    path = os.pathsep.join([str(tmp_path), REPO, FIXTURES,
+                            os.environ.get('PYTHONPATH', '')])
+    proc = run_cmd([sys.executable, 'tools/train.py', str(config),
+                    '--work-dir', str(work_dir)], env=dict(PYTHONPATH=path))
     scalars = list(work_dir.glob('*/vis_data/scalars.json'))
     assert len(scalars) == 1, proc.stdout[-2000:]
     lines = scalars[0].read_text().splitlines()

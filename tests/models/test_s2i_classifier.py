@@ -5,22 +5,17 @@ from mmpretrain.structures import DataSample
 
 from s2i_mm.registry import MODELS
 
+from tiny_models import TINY_ARCH, tiny_vit_cfg
+
 
 def _classifier_cfg(**kwargs):
     cfg = dict(
         type='S2IClassifier',
-        backbone=dict(
-            type='VisionTransformer',
-            arch=dict(
-                embed_dims=32, num_layers=2, num_heads=2,
-                feedforward_channels=64),
-            img_size=32,
-            patch_size=8,
-            out_type='cls_token'),
+        backbone=tiny_vit_cfg(out_type='cls_token'),
         head=dict(
             type='LinearClsHead',
             num_classes=5,
-            in_channels=32,
+            in_channels=TINY_ARCH['embed_dims'],
             loss=dict(type='CrossEntropyLoss')))
     cfg.update(kwargs)
     return cfg

@@ -6,7 +6,6 @@ is caught even when shapes agree (e.g. norm1 vs norm2).
 """
 import argparse
 import os
-import subprocess
 import sys
 
 import pytest
@@ -18,7 +17,8 @@ import s2i_mm
 from s2i_mm.models.utils import convert_vit_state_dict, load_source_state_dict
 from s2i_mm.registry import MODELS
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+from s2i_testing import REPO, run_cmd
+
 TOOL = os.path.join(REPO, 'tools', 'convert_weights.py')
 
 # official name inside a block -> mmpretrain name inside a layer, written
@@ -152,9 +152,7 @@ def mae_model_cfg(width, depth, heads, dec_width, dec_depth, dec_heads,
 
 
 def run_tool(*args):
-    return subprocess.run([sys.executable, TOOL, *map(str, args)],
-                          cwd=REPO, capture_output=True, text=True,
-                          timeout=300)
+    return run_cmd([sys.executable, TOOL, *map(str, args)], check=False)
 
 
 @pytest.fixture(autouse=True)

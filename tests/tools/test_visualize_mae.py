@@ -1,7 +1,6 @@
 """tools/analysis/visualize_mae.py on a tiny MAE and synthetic skeletons."""
 import importlib.util
 import os
-import subprocess
 import sys
 
 import cv2
@@ -14,23 +13,13 @@ from s2i_mm.datasets import dump_annotation_file
 from s2i_mm.datasets.synthetic import generate
 from s2i_mm.registry import MODELS
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+from s2i_testing import REPO, run_cmd
+from tiny_models import tiny_mae_cfg
+
 TOOL = os.path.join(REPO, 'tools', 'analysis', 'visualize_mae.py')
 
 CONFIG = '''
-model = dict(
-    type='S2IMAE',
-    data_preprocessor=dict(type='SelfSupDataPreprocessor',
-                           mean=[0.5, 0.5, 0.5], std=[0.25, 0.25, 0.25],
-                           to_rgb=False),
-    backbone=dict(type='S2IMAEViT', arch=dict(embed_dims=32, num_layers=2,
-                  num_heads=2, feedforward_channels=64),
-                  img_size=32, patch_size=8, mask_ratio=0.75),
-    neck=dict(type='S2IMAEPretrainDecoder', num_patches=16, patch_size=8,
-              embed_dim=32, decoder_embed_dim=16, decoder_depth=1,
-              decoder_num_heads=2),
-    head=dict(type='S2IMAEPretrainHead', norm_pix=True, patch_size=8,
-              loss=dict(type='PixelReconstructionLoss', criterion='L2')))
+model = {model!r}
 train_dataloader = dict(dataset=dict(
     type='SkeletonDataset', ann_file={ann!r}, split='train',
     cache_dir={cache!r},
@@ -48,7 +37,11 @@ def setup(tmp_path_factory):
     ann = str(root / 'synthetic_ntu25.pkl')
     dump_annotation_file(data, ann)
     config = root / 'mae_tiny.py'
-    config.write_text(CONFIG.format(ann=ann, cache=str(root / 'cache')))
+    model = dict(tiny_mae_cfg(mask_ratio=0.75), data_preprocessor=dict(
+        type='SelfSupDataPreprocessor', mean=[0.5, 0.5, 0.5],
+        std=[0.25, 0.25, 0.25], to_rgb=False))
+    config.write_text(CONFIG.format(model=model, ann=ann,
+                                    cache=str(root / 'cache')))
     s2i_mm.register_all_modules()
     from mmengine.config import Config
     model = MODELS.build(Config.fromfile(str(config)).model)
@@ -59,8 +52,7 @@ def setup(tmp_path_factory):
 
 
 def run(*args):
-    return subprocess.run([sys.executable, TOOL, *map(str, args)], cwd=REPO,
-                          capture_output=True, text=True, timeout=300)
+    return run_cmd([sys.executable, TOOL, *map(str, args)], check=False)
 
 
 def test_writes_grid_and_rows_with_temporal_mask(setup):

@@ -1,7 +1,5 @@
 """S2I pictures: panel content, axis labels, and tools/visualize_s2i.py."""
-import os.path as osp
 import pickle
-import subprocess
 import sys
 
 import numpy as np
@@ -14,7 +12,7 @@ from s2i_mm.visualization import (
     save_figure,
 )
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from s2i_testing import run_cmd
 
 
 def kinect_sample(frames=12, seed=0, persons=2):
@@ -75,16 +73,12 @@ def test_visualize_tool_writes_pngs(tmp_path):
     cmd = [sys.executable, 'tools/visualize_s2i.py', str(ann), '--split',
            'val', '--skeleton-format', 'kinect20', '--samples', '1',
            'a01_s01_e02_v01', '--clip-len', '8', '--out-dir', str(out_dir)]
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True,
-                          timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    run_cmd(cmd)
     written = sorted(p.name for p in out_dir.iterdir())
     assert written == ['a01_s01_e01_v01_s2i.png', 'a01_s01_e02_v01_s2i.png']
     for name in written:
         assert (out_dir / name).read_bytes()[:4] == b'\x89PNG'
-    bad = subprocess.run(cmd[:7] + ['--samples', 'nope', '--out-dir',
-                                     str(out_dir)],
-                         cwd=REPO, capture_output=True, text=True,
-                         timeout=300)
+    bad = run_cmd(cmd[:7] + ['--samples', 'nope', '--out-dir',
+                             str(out_dir)], check=False)
     assert bad.returncode != 0
     assert "No sample 'nope'" in bad.stderr
