@@ -1,28 +1,29 @@
-"""Per-sample cost of the S2I data pipeline, measured against baselines.
+"""Per-sample cost of the S2I data pipeline, both resize modes, against
+mmaction2's GCN pipeline.
 
 On the same synthetic 2 x 100 x 25 x 3 (persons x frames x joints x xyz)
-ntu25 samples, in one run, this measures:
+ntu25 samples, in one run, this measures the CPU time per sample of
 
-(a) ours: FastUniformSampleFrames(100) -> PoseDecode -> SkeletonModality
-    ('j') -> S2IEncode (224 x 224);
-(b) mmaction2's GCN pipeline: PreNormalize3D -> GenSkeFeat(j) ->
-    UniformSampleFrames(100) -> PoseDecode -> FormatGCNInput ->
-    PackActionInputs;
-(c) a memcpy of one 224 x 224 x 3 float32 output (``np.copyto``);
+- ``cpu_resize``: FastUniformSampleFrames(100) -> PoseDecode ->
+  SkeletonModality('j') -> S2IEncode(224 x 224) -> PackInputs;
+- ``device_resize``: the same with ``S2IEncode(size=None)``: the workers
+  send the 100 x 50 grid and the model's ``S2IClsDataPreprocessor``
+  resizes the batch on its device;
+- ``mmaction2_gcn``: mmaction2's GCN pipeline, PreNormalize3D ->
+  GenSkeFeat(j) -> UniformSampleFrames(100) -> PoseDecode ->
+  FormatGCNInput -> PackActionInputs;
 
-plus, for information, (a) with mmaction2's own UniformSampleFrames, each
-prefix of (a), (a) with ``S2IEncode(size=None)`` (the T x J grid, no
-resize) and the OpenCV bilinear resize of those grids to 224 x 224 alone:
-a is about the grid pipeline plus the resize plus the cost of the 600 KB
-output pushing the next sample's data out of the CPU cache.
+and, for information, ``cpu_resize`` cut after each transform
+(``upto_<transform>``), which shows where the time goes. It also reports
+the bytes each mode sends to the model per sample (the packed ``inputs``
+tensor).
 
-OpenCV runs single-threaded, as under mmengine's Runner
-(``opencv_num_threads=0``). Every figure is the best of ``--repeats``
-passes over all samples (microseconds per sample; 15 by default: on a
-shared, loaded machine the best of 7 still varied by about 10 %); the
-candidates take turns within each repeat so that a change in machine load
-hits all of them. The last line is JSON with ``speedup_vs_mmaction2`` =
-b / a and ``ratio_vs_memcpy`` = a / c.
+The data workers' settings: OpenCV and torch run single-threaded, as in
+mmengine's Runner (``opencv_num_threads=0``) and torch's DataLoader
+workers (one thread each). Every time is CPU time in microseconds per
+sample, the best of ``--repeats`` passes over all samples (see
+:func:`best_times`). The last line is JSON; ``speedup_vs_mmaction2_<mode>`` =
+mmaction2_gcn / mode.
 
 Usage::
 
@@ -34,16 +35,17 @@ import time
 
 import cv2
 import numpy as np
+import torch
 from mmengine.dataset import Compose
 
-import s2i_mm  # noqa: F401  (compat fixes)
+import s2i_mm
 from s2i_mm.datasets.synthetic import generate
 
 FRAMES, PERSONS = 100, 2
 
 
-def parse_args(description: str = __doc__.split('\n')[0]):
-    parser = argparse.ArgumentParser(description=description)
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--samples', type=int, default=64,
                         help='number of synthetic samples')
     parser.add_argument('--repeats', type=int, default=15,
@@ -71,20 +73,21 @@ def synthetic_samples(count: int, seed: int) -> list:
     return samples
 
 
-def best_times(candidates: dict, repeats: int) -> dict:
-    """Best-of-``repeats`` mean wall time per sample (us) of each
-    candidate ``name -> (fn, inputs)``.
+def best_times(candidates: dict, samples: list, repeats: int) -> dict:
+    """Best-of-``repeats`` CPU time per sample (us) of each candidate
+    ``name -> fn(sample)`` over all ``samples``.
 
-    The candidates are timed in turn within every repeat, so a change in
-    machine load affects all of them alike.
+    CPU time of this thread (``time.thread_time``), not wall time: what a
+    data worker spends, unaffected by other processes taking the CPU on a
+    shared machine. The candidates are timed in turn within every pass.
     """
     best = {name: float('inf') for name in candidates}
     for _ in range(repeats):
-        for name, (fn, inputs) in candidates.items():
-            start = time.perf_counter()
-            for item in inputs:
-                fn(item)
-            elapsed = (time.perf_counter() - start) / len(inputs) * 1e6
+        for name, fn in candidates.items():
+            start = time.thread_time()
+            for sample in samples:
+                fn(sample)
+            elapsed = (time.thread_time() - start) / len(samples) * 1e6
             best[name] = min(best[name], elapsed)
     return best
 
@@ -103,69 +106,46 @@ def pipeline(transforms):
     return run
 
 
-def prepare(args) -> list:
-    """Set up as in training and return the benchmark samples."""
-    # mmengine's Runner sets env_cfg.mp_cfg opencv_num_threads=0 (no
-    # OpenCV thread pool inside data workers)
-    cv2.setNumThreads(0)
-    s2i_mm.register_all_modules()
-    samples = synthetic_samples(args.samples, args.seed)
-    assert all(s['keypoint'].shape == (PERSONS, FRAMES, 25, 3)
-               for s in samples)
-    return samples
-
-
 def main():
     args = parse_args()
-    samples = prepare(args)
+    cv2.setNumThreads(0)
+    torch.set_num_threads(1)
+    s2i_mm.register_all_modules()
+    samples = synthetic_samples(args.samples, args.seed)
 
-    ours = [dict(type='FastUniformSampleFrames', clip_len=FRAMES),
-            dict(type='PoseDecode'),
-            dict(type='SkeletonModality', modalities='j'),
-            dict(type='S2IEncode', size=(224, 224))]
-    upstream_sampling = [dict(type='UniformSampleFrames', clip_len=FRAMES)
-                         ] + ours[1:]
+    def ours(size):
+        return [dict(type='FastUniformSampleFrames', clip_len=FRAMES),
+                dict(type='PoseDecode'),
+                dict(type='SkeletonModality', modalities='j'),
+                dict(type='S2IEncode', size=size),
+                dict(type='mmpretrain.PackInputs')]
+
     mmaction2 = [dict(type='PreNormalize3D'),
                  dict(type='GenSkeFeat', dataset='nturgb+d', feats=['j']),
                  dict(type='UniformSampleFrames', clip_len=FRAMES),
                  dict(type='PoseDecode'),
                  dict(type='FormatGCNInput', num_person=PERSONS),
                  dict(type='PackActionInputs')]
-    img = pipeline(ours)(samples[0])['img']
-    assert img.shape == (224, 224, 3) and img.dtype == np.float32
-    out = np.empty_like(img)
-
-    candidates = {
-        'a_s2i_pipeline': (pipeline(ours), samples),
-        'b_mmaction2_gcn_pipeline': (pipeline(mmaction2), samples),
-        'c_memcpy_224x224x3_f32': (lambda s: np.copyto(out, img),
-                                   samples * 20),
-        'a_with_mmaction2_UniformSampleFrames':
-        (pipeline(upstream_sampling), samples),
-    }
-    for i in range(len(ours) - 1):
-        candidates[f'a_upto_{ours[i]["type"]}'] = (pipeline(ours[:i + 1]),
-                                                   samples)
-    grid_only = ours[:-1] + [dict(type='S2IEncode', size=None)]
-    candidates['a_with_S2IEncode_size_None'] = (pipeline(grid_only),
-                                                samples)
-    grids = [pipeline(grid_only)(s)['img'] for s in samples]
-    candidates['cv2_resize_grid_to_224x224'] = (
-        lambda grid: cv2.resize(grid, (224, 224),
-                                interpolation=cv2.INTER_LINEAR), grids)
-    timings = best_times(candidates, args.repeats)
+    modes = {'cpu_resize': ours((224, 224)), 'device_resize': ours(None)}
+    candidates = {name: pipeline(transforms)
+                  for name, transforms in modes.items()}
+    candidates['mmaction2_gcn'] = pipeline(mmaction2)
+    steps = modes['cpu_resize']
+    for i in range(len(steps) - 1):
+        candidates[f'upto_{steps[i]["type"]}'] = pipeline(steps[:i + 1])
+    timings = best_times(candidates, samples, args.repeats)
 
     for name, value in timings.items():
-        print(f'{name:<40s} {value:9.1f} us/sample')
-    a = timings['a_s2i_pipeline']
-    summary = dict(
-        a_us=round(a, 2),
-        b_us=round(timings['b_mmaction2_gcn_pipeline'], 2),
-        c_us=round(timings['c_memcpy_224x224x3_f32'], 2),
-        speedup_vs_mmaction2=round(timings['b_mmaction2_gcn_pipeline'] / a,
-                                   2),
-        ratio_vs_memcpy=round(a / timings['c_memcpy_224x224x3_f32'], 2),
-        samples=len(samples), repeats=args.repeats)
+        print(f'{name:<28s} {value:9.1f} us/sample')
+    summary = dict(samples=len(samples), repeats=args.repeats)
+    for mode in modes:
+        inputs = candidates[mode](samples[0])['inputs']
+        summary[f'{mode}_us'] = round(timings[mode], 2)
+        summary[f'{mode}_input_shape'] = list(inputs.shape)
+        summary[f'{mode}_bytes'] = inputs.numel() * inputs.element_size()
+        summary[f'speedup_vs_mmaction2_{mode}'] = round(
+            timings['mmaction2_gcn'] / timings[mode], 2)
+    summary['mmaction2_gcn_us'] = round(timings['mmaction2_gcn'], 2)
     print(json.dumps(summary))
 
 

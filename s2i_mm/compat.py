@@ -11,13 +11,18 @@ link, and tested in ``tests/test_compat.py`` by a test that fails without it.
    placeholder module whose ``DRN`` raises a clear error if anyone builds it.
 2. Resume fails on torch>=2.6: ``torch.load`` defaults to
    ``weights_only=True`` and mmengine checkpoints hold mmengine/numpy objects
-   (https://github.com/open-mmlab/mmengine/issues/1655). We keep
-   ``weights_only=True`` and allow exactly :data:`CHECKPOINT_SAFE_GLOBALS`;
-   any other pickled object is refused with :class:`UnsafeCheckpointError`.
-3. ``--launcher pytorch|slurm`` on a CPU-only machine: mmengine calls
-   ``torch.cuda.set_device`` and uses nccl; its DDP wrapper passes CUDA
-   ``device_ids``. Without CUDA we initialise with gloo and drop the device
-   ids; with CUDA nothing changes.
+   (https://github.com/open-mmlab/mmengine/issues/1655). mmengine's loader
+   for local paths is replaced by one that calls ``torch.load`` as it does,
+   with exactly :data:`CHECKPOINT_SAFE_GLOBALS` allowed during that call
+   only; any other pickled object is refused with
+   :class:`UnsafeCheckpointError`. Other ``torch.load`` calls and other
+   checkpoint schemes (``http://``...) are left as they are.
+3. ``--launcher pytorch|slurm`` on a machine without an accelerator:
+   mmengine calls ``torch.cuda.set_device`` and uses nccl. Only when no
+   CUDA / NPU / MLU / MUSA device exists do we initialise with gloo (and,
+   without ``scontrol``, take slurm's first host as ``MASTER_ADDR``).
+   mmengine's DDP wrapper passes ``device_ids``, which DDP refuses for a
+   module on the CPU: only for such a module are they dropped.
 4. ``AmpOptimWrapper`` asserts a GPU: on CPU it now stops with one clear
    sentence; ``--amp`` on CPU uses
    :class:`~s2i_mm.engine.BF16AutocastOptimWrapper` instead (bf16
@@ -120,17 +125,22 @@ def _fix_checkpoint_loading() -> None:
     if not CHECKPOINT_SAFE_GLOBALS:
         CHECKPOINT_SAFE_GLOBALS.extend(_numpy_checkpoint_globals() +
                                        _mmengine_checkpoint_globals())
-    torch.serialization.add_safe_globals(CHECKPOINT_SAFE_GLOBALS)
     from mmengine.runner.checkpoint import CheckpointLoader
+
+    # mmengine registered its own loader for local paths (prefix ''); a
+    # registry offers no hook, so ``force`` replaces it by ours, which
+    # differs only in the allowlist and the refusal message
     CheckpointLoader.register_scheme(
         prefixes='', loader=load_checkpoint_weights_only, force=True)
 
 
 def load_checkpoint_weights_only(filename: str, map_location=None):
-    """Load a local checkpoint with ``weights_only=True``.
+    """Load a local checkpoint as mmengine's ``load_from_local`` does,
+    with :data:`CHECKPOINT_SAFE_GLOBALS` allowed during the call.
 
-    Registered as mmengine's loader for local paths. Objects outside
-    :data:`CHECKPOINT_SAFE_GLOBALS` are refused.
+    Registered as mmengine's loader for local paths. ``torch.load`` keeps
+    its own ``weights_only`` default (True since torch 2.6), so objects
+    outside the allowlist are refused.
 
     Args:
         filename (str): Path of the checkpoint.
@@ -144,8 +154,12 @@ def load_checkpoint_weights_only(filename: str, map_location=None):
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
     try:
-        return torch.load(
-            filename, map_location=map_location, weights_only=True)
+        # the ones not allowed yet: leaving the context removes what it
+        # added, and a user's own add_safe_globals must survive
+        allowed = torch.serialization.get_safe_globals()
+        with torch.serialization.safe_globals(
+                [g for g in CHECKPOINT_SAFE_GLOBALS if g not in allowed]):
+            return torch.load(filename, map_location=map_location)
     except pickle.UnpicklingError as err:
         detail = str(err).split('WeightsUnpickler error:')[-1].strip()
         detail = detail.splitlines()[0] if detail else repr(err)
@@ -169,14 +183,26 @@ def _cuda_set_device_disabled():
         torch.cuda.set_device = original
 
 
+def _has_accelerator() -> bool:
+    from mmengine.device import (
+        is_cuda_available,
+        is_mlu_available,
+        is_musa_available,
+        is_npu_available,
+    )
+    return (is_cuda_available() or is_npu_available() or is_mlu_available()
+            or is_musa_available())
+
+
 def _cpu_capable(init_fn):
-    """Wrap an mmengine ``_init_dist_*`` so it works without CUDA."""
+    """Wrap an mmengine ``_init_dist_*`` so it works without an
+    accelerator; with one, it runs unchanged."""
     if getattr(init_fn, '_s2i_mm_cpu_capable', False):
         return init_fn
 
     @functools.wraps(init_fn)
     def init(backend, *args, **kwargs):
-        if torch.cuda.is_available():
+        if _has_accelerator():  # mmengine's own code works there
             return init_fn(backend, *args, **kwargs)
         if backend == 'nccl':
             backend = 'gloo'
@@ -206,8 +232,8 @@ def _fix_cpu_launchers() -> None:
 
     @functools.wraps(init)
     def ddp_init(self, module, *args, **kwargs):
-        if not torch.cuda.is_available():
-            # DDP refuses device ids for CPU modules
+        devices = {p.device.type for p in module.parameters()}
+        if devices == {'cpu'}:  # DDP refuses device ids for CPU modules
             kwargs.pop('device_ids', None)
             kwargs.pop('output_device', None)
         init(self, module, *args, **kwargs)
@@ -220,12 +246,6 @@ def _fix_cpu_launchers() -> None:
 # 4. AMP without a GPU, and numpy 2's removed np.Inf
 # --------------------------------------------------------------------------
 def _fix_amp_on_cpu() -> None:
-    from mmengine.device import (
-        is_cuda_available,
-        is_mlu_available,
-        is_musa_available,
-        is_npu_available,
-    )
     from mmengine.optim import AmpOptimWrapper
     init = AmpOptimWrapper.__init__
     if getattr(init, '_s2i_mm_cpu_capable', False):
@@ -233,8 +253,7 @@ def _fix_amp_on_cpu() -> None:
 
     @functools.wraps(init)
     def amp_init(self, *args, **kwargs):
-        if not (is_cuda_available() or is_npu_available()
-                or is_mlu_available() or is_musa_available()):
+        if not _has_accelerator():
             raise RuntimeError(
                 'AmpOptimWrapper needs a GPU (CUDA, NPU, MLU or MUSA) and '
                 'none is available; on CPU pass --amp to tools/train.py, '

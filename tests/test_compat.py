@@ -156,18 +156,37 @@ print(torch.distributed.get_backend(), os.environ['MASTER_ADDR'],
     assert out[-4:] == ['gloo', '127.0.0.1', '0', '1']
 
 
-def test_gpu_path_is_untouched(monkeypatch):
-    calls = []
-
-    def original(backend, **kwargs):
-        calls.append(backend)
-
-    wrapped = compat._cpu_capable(original)
+def test_with_an_accelerator_mmengine_initialises_as_upstream(monkeypatch):
+    """Where CUDA is reported, the wrapped launcher is mmengine's own: it
+    asks for the CUDA device (which fails on this GPU-less machine) instead
+    of falling back to gloo."""
+    if torch.cuda.is_available():
+        pytest.skip('needs a machine without CUDA to tell the paths apart')
+    import mmengine.dist.utils as dist_utils
+    assert dist_utils._init_dist_pytorch._s2i_mm_cpu_capable
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
-    wrapped('nccl')
-    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
-    wrapped('nccl')
-    assert calls == ['nccl', 'gloo']
+    monkeypatch.setenv('RANK', '0')
+    monkeypatch.setenv('LOCAL_RANK', '0')
+    with pytest.raises((RuntimeError, AssertionError)):
+        dist_utils._init_dist_pytorch('nccl')
+    assert not torch.distributed.is_initialized()
+
+
+def test_other_torch_loads_keep_their_allowlist(tmp_path):
+    """Only mmengine's checkpoint loader gets the allowlist: a plain
+    weights-only ``torch.load`` refuses mmengine objects as upstream."""
+    path = _checkpoint(tmp_path)
+    with pytest.raises(pickle.UnpicklingError):
+        torch.load(path, weights_only=True)
+    with torch.serialization.safe_globals(compat.CHECKPOINT_SAFE_GLOBALS):
+        assert torch.load(path, weights_only=True)['meta']['epoch'] == 1
+
+
+def test_loading_keeps_the_users_allowlist(tmp_path):
+    from mmengine.runner.checkpoint import _load_checkpoint
+    with torch.serialization.safe_globals([HistoryBuffer]):
+        _load_checkpoint(_checkpoint(tmp_path), map_location='cpu')
+        assert HistoryBuffer in torch.serialization.get_safe_globals()
 
 
 def test_amp_optim_wrapper_on_cpu_fails_with_one_sentence(upstream):

@@ -73,16 +73,19 @@ def test_config_builds_and_runs(config, fixtures):
                 if cfg.get('test_dataloader') else None)
         model, built = _model(cfg)
         size = tuple(model.backbone.patch_embed.init_input_size)
-        assert tuple(train['inputs'].shape[-2:]) == size
+        # the image the model gets (resized on the device or in the workers)
+        inputs, data_samples = _preprocess(model, [train])
+        assert tuple(inputs.shape[-2:]) == size
         if not built:
             return  # the same network already ran on this pipeline's output
         with torch.no_grad():
             if cfg.model.type == 'S2IMAE':
-                losses = model.loss(*_preprocess(model, [train]))
+                losses = model.loss(inputs, data_samples)
                 assert torch.isfinite(losses['loss'])
             else:
                 # multi-clip test samples: [num_clips, 3, H, W]
-                assert test['inputs'].shape[-3:] == (3, ) + size
+                assert _preprocess(model, [test])[0].shape[-3:] == (
+                    3, ) + size
                 pred = model.test_step(pseudo_collate([test]))[0]
                 assert pred.pred_score.shape == (5, )
 

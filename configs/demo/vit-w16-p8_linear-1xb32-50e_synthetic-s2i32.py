@@ -16,6 +16,7 @@ _base_ = [
 # where demo/s2i_demo.py writes it
 pretrained = 'work_dirs/demo/mae_pretrain/epoch_500.pth'
 model = dict(
+    data_preprocessor=dict(size={{_base_.img_size}}),
     backbone=dict(
         arch={{_base_.vit_arch}},
         img_size={{_base_.img_size}},

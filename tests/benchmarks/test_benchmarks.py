@@ -1,11 +1,9 @@
-"""The benchmark scripts run end to end on tiny inputs and print what
-their documentation promises (the figures themselves are machine-bound
-and not asserted)."""
+"""The benchmark scripts run end to end on tiny inputs and print the keys
+their documentation promises (the figures are machine-bound and not
+asserted)."""
 import json
 import re
 import sys
-
-import pytest
 
 from s2i_testing import run_cmd
 
@@ -14,34 +12,23 @@ def _last_json(stdout: str) -> dict:
     return json.loads(stdout.strip().splitlines()[-1])
 
 
-def test_s2i_pipeline_prints_timings_and_ratios():
+def test_s2i_pipeline_prints_both_modes():
     proc = run_cmd([sys.executable, 'benchmarks/s2i_pipeline.py',
-                    '--samples', '3', '--repeats', '1'])
-    timings = dict(
-        (name, float(us)) for name, us in re.findall(
-            r'^(\w+)\s+([\d.]+) us/sample$', proc.stdout, re.MULTILINE))
-    for name in ('a_s2i_pipeline', 'b_mmaction2_gcn_pipeline',
-                 'c_memcpy_224x224x3_f32', 'a_with_S2IEncode_size_None',
-                 'cv2_resize_grid_to_224x224'):
-        assert timings[name] > 0, name
+                    '--samples', '2', '--repeats', '1'])
+    timed = re.findall(r'^(\w+) +[\d.]+ us/sample$', proc.stdout,
+                       re.MULTILINE)
+    assert {'cpu_resize', 'device_resize', 'mmaction2_gcn',
+            'upto_S2IEncode'} <= set(timed)
     summary = _last_json(proc.stdout)
-    assert summary['samples'] == 3 and summary['repeats'] == 1
-    a, b, c = (timings['a_s2i_pipeline'],
-               timings['b_mmaction2_gcn_pipeline'],
-               timings['c_memcpy_224x224x3_f32'])
-    assert summary['speedup_vs_mmaction2'] == pytest.approx(b / a, rel=0.02)
-    assert summary['ratio_vs_memcpy'] == pytest.approx(a / c, rel=0.02)
-
-
-def test_s2i_pipeline_floor_checks_its_kernels_and_prints_ratios():
-    # the script asserts its bare kernels give S2IEncode's image bit for bit
-    proc = run_cmd([sys.executable, 'benchmarks/s2i_pipeline_floor.py',
-                    '--samples', '4', '--repeats', '1'])
-    summary = _last_json(proc.stdout)
-    for name in ('a_s2i_pipeline', 'a_bare_kernels',
-                 'a_fixed_upstream_and_resize'):
-        assert summary[f'{name}_over_c'] > 0, name
-    assert summary['samples'] == 4
+    assert summary['samples'] == 2 and summary['repeats'] == 1
+    for mode in ('cpu_resize', 'device_resize'):
+        for key in ('us', 'bytes', 'input_shape'):
+            assert f'{mode}_{key}' in summary
+        assert f'speedup_vs_mmaction2_{mode}' in summary
+    # what each mode hands to the model: the image, or the T x J grid
+    assert summary['cpu_resize_input_shape'] == [3, 224, 224]
+    assert summary['device_resize_input_shape'] == [3, 100, 50]
+    assert summary['cpu_resize_bytes'] == 3 * 224 * 224 * 4
 
 
 def test_dataset_memory_measures_both_backings():
@@ -50,7 +37,5 @@ def test_dataset_memory_measures_both_backings():
                    timeout=300)
     summary = _last_json(proc.stdout)
     for key in ('pkl_1w_mib', 'pkl_2w_mib', 'store_1w_mib',
-                'store_2w_mib'):
+                'store_2w_mib', 'store_2w_over_1w'):
         assert summary[key] > 0, key
-    assert summary['store_2w_over_1w'] == pytest.approx(
-        summary['store_2w_mib'] / summary['store_1w_mib'], abs=0.01)

@@ -1,6 +1,7 @@
 """A tiny S2I MAE pretraining, then a linear probe of its encoder, both
 through tools/dist_train.sh with 2 CPU processes."""
 import torch
+from mmengine.runner import CheckpointLoader
 
 from s2i_mm.datasets.annotation import dump_annotation_file
 from s2i_mm.datasets.synthetic import generate
@@ -9,8 +10,8 @@ from s2i_testing import FIXTURES, free_port, run_cmd
 
 
 def _weights(path):
-    return torch.load(path, map_location='cpu',
-                      weights_only=True)['state_dict']
+    return CheckpointLoader.load_checkpoint(
+        str(path), map_location='cpu')['state_dict']
 
 
 def test_dist_pretrain_then_linear_probe(tmp_path):

@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import torch
+from mmengine.runner import CheckpointLoader
 
 from s2i_testing import FIXTURES, free_port, run_cmd
 
@@ -14,7 +15,7 @@ CONFIG = osp.join(FIXTURES, 'configs', 'toy_classifier.py')
 
 
 def _state(path):
-    ckpt = torch.load(path, map_location='cpu', weights_only=True)
+    ckpt = CheckpointLoader.load_checkpoint(str(path), map_location='cpu')
     return ckpt.get('state_dict', ckpt)
 
 

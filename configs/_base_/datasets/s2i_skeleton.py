@@ -1,8 +1,9 @@
 # S2I data pipeline shared by every dataset: mmaction2's frame sampling
 # (FastUniformSampleFrames runs mmaction2's UniformSampleFrames without its
 # per-frame bookkeeping loop; same frame indices) ->
-# modality -> S2I image (224 x 224) -> mmpretrain packing. Dataset files
-# inherit this and set ann_file / split / skeleton_format.
+# modality -> S2I grid -> mmpretrain packing; the grid becomes the 224 x 224
+# model input in the workers or on the model's device (the switch below).
+# Dataset files inherit this and set ann_file / split / skeleton_format.
 dataset_type = 'SkeletonDataset'
 
 # ours: the paper resizes T x J to 224 x 224 but does not say how many
@@ -10,12 +11,21 @@ dataset_type = 'SkeletonDataset'
 # (~70-100 frames) nearly whole.
 clip_len = 64
 modality = 'j'  # 'j' | 'b' | 'm' (three-stream fusion trains one per stream)
+# ours: where the T x J grid is resized to 224 x 224. True: the workers send
+# the grid (64 x 50 x 3 floats for two ntu25 persons, 16x fewer bytes than
+# the image) and the model's S2I*DataPreprocessor resizes the batch on its
+# device; False: S2IEncode resizes in the workers. The model gets the same
+# input either way (within 1e-5, tests/models/test_data_preprocessors.py);
+# the preprocessors leave 224 x 224 inputs as they are. Set it here: the
+# pipelines below are built from it when this file is read.
+resize_on_device = True
+s2i_size = None if resize_on_device else (224, 224)
 
 train_pipeline = [
     dict(type='FastUniformSampleFrames', clip_len=clip_len, num_clips=1),
     dict(type='PoseDecode'),
     dict(type='SkeletonModality', modalities=modality),
-    dict(type='S2IEncode', size=(224, 224)),
+    dict(type='S2IEncode', size=s2i_size),
     dict(type='mmpretrain.PackInputs', meta_keys=('sample_idx', 'frame_dir')),
 ]
 # test: 10 clips per sample, their scores averaged (mmaction2's habit)
@@ -27,7 +37,7 @@ test_pipeline = [
         test_mode=True),
     dict(type='PoseDecode'),
     dict(type='SkeletonModality', modalities=modality),
-    dict(type='S2IEncode', size=(224, 224)),
+    dict(type='S2IEncode', size=s2i_size),
     dict(type='mmpretrain.PackInputs', meta_keys=('sample_idx', 'frame_dir')),
 ]
 

@@ -6,7 +6,8 @@
 model = dict(
     type='S2IClassifier',
     data_preprocessor=dict(
-        type='ClsDataPreprocessor',
+        type='S2IClsDataPreprocessor',
+        size=(224, 224),  # resizes S2I grids (resize_on_device)
         mean=[0.485, 0.456, 0.406],
         std=[0.229, 0.224, 0.225],
         to_rgb=False),

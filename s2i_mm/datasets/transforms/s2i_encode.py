@@ -1,5 +1,4 @@
 """Skeleton-to-Image (S2I) encoding of a skeleton sample."""
-import math
 from typing import Optional, Sequence, Tuple, Union
 
 import cv2
@@ -11,87 +10,75 @@ from s2i_mm.registry import TRANSFORMS
 from .skeleton_sample import (
     FormatResolver,
     SkeletonSampleError,
+    check_finite,
     checked_keypoint,
+    checked_present,
     describe_sample,
-    present_mask,
 )
 
-__all__ = ['S2IEncode']
+__all__ = ['S2IEncode', 'place_persons']
 
 PERSON_LAYOUTS = ('side_by_side', 'stacked_time', 'first')
-SCALINGS = ('minmax', 'fixed')
-NAN_POLICIES = ('error', 'zero')
-
-Bound = Union[float, Sequence[float]]
 
 
 @TRANSFORMS.register_module()
 class S2IEncode(BaseTransform):
     """Encode a skeleton sequence as an image (Skeleton-to-Image, S2I).
 
-    Joints are reordered into the format's S2I column order (torso, left
-    arm, right arm, left leg, right leg; proximal to distal inside a part),
-    stacked over time (rows = frames, columns = joints), the channels
-    (x, y, z -> R, G, B) are scaled to [0, 1] and the grid is resized with
-    linear interpolation.
+    Four steps: gather the joints in the format's S2I column order (torso,
+    left arm, right arm, left leg, right leg; proximal to distal inside a
+    part), scale each channel (x, y, z -> R, G, B) to [0, 1], place the
+    persons in one grid (rows = frames, columns = joints) and resize it
+    with linear interpolation. Person-frames that hold no skeleton (all
+    zeros, or ``keypoint_present`` False) are left out of the scaling and
+    are exactly zero in the image, as are padded persons.
 
-    Value scaling happens on the T x J grid before resizing (bilinear
-    interpolation commutes with a per-channel affine map). Person-frames
-    that hold no skeleton (all coordinates zero, or ``keypoint_present``
-    False) are left out of the scaling statistics and stay exactly zero in
-    the image, as do padded persons.
-
-    Resizing uses OpenCV ``INTER_LINEAR``, i.e. half-pixel centres: the
-    same image as ``torch.nn.functional.interpolate(mode='bilinear',
-    align_corners=False)``, so ``size=None`` with a later on-device resize
-    gives the same input to the model.
+    The steps work on channel planes ``[C, ...]``: numpy is slow along a
+    last axis of length 3, and the same steps on ``[..., C]`` arrays made
+    the ``cpu_resize`` pipeline of ``benchmarks/s2i_pipeline.py`` 1.9x
+    slower (597 vs 307 us CPU time per sample; 2026-11-29, shared 2 cores).
+    The resize (OpenCV ``INTER_LINEAR``, half-pixel centres) equals torch's
+    bilinear ``interpolate(align_corners=False)``: ``size=None`` and a
+    resize on the device (:class:`~s2i_mm.models.S2IClsDataPreprocessor`)
+    give the model the same input.
 
     Required Keys:
 
         - keypoint (np.ndarray): float [M, T, V, C].
-        - skeleton_format (str, optional): format of the sample; needed
-          unless the transform has ``skeleton_format``.
+        - skeleton_format (str, optional): needed unless the transform has
+          ``skeleton_format``.
         - keypoint_present (np.ndarray, optional): bool [M, T], added by
           :class:`SkeletonModality`; derived from ``keypoint`` otherwise.
 
     Added Keys:
 
-        - img (np.ndarray): float32 [H, W, C], values in [0, 1]. With
-          ``num_clips`` N > 1 in the results (test-time multi-clip
-          sampling), each clip is encoded alone and ``img`` is
-          ``[N, C, H, W]``: channels-first, because mmpretrain's
-          ``PackInputs`` transposes only 3-D arrays; ``S2IClassifier``
-          averages the clips' scores.
+        - img (np.ndarray): float32 [H, W, C] in [0, 1]; with ``num_clips``
+          N > 1 (test-time multi-clip sampling) each clip is encoded alone
+          and ``img`` is ``[N, C, H, W]`` (``PackInputs`` keeps 4-D arrays
+          as they are).
         - img_shape (tuple): ``(H, W)``.
-        - ori_shape (tuple): ``(rows, columns)`` of the grid before
-          resizing.
+        - ori_shape (tuple): ``(rows, columns)`` of the grid.
 
     Args:
         skeleton_format (str | dict | SkeletonFormat, optional): Format of
-            every sample (name, spec file or spec dict). Defaults to None:
-            use each sample's ``skeleton_format`` key.
-        persons (str): Persons layout. ``'side_by_side'`` (default): the
-            persons' joint columns are concatenated, width
-            ``num_persons * V``; ``'stacked_time'``: the persons' frame rows
-            are concatenated, height ``num_persons * T``; ``'first'``: only
-            the first person.
-        num_persons (int): Persons in the image for the two multi-person
-            layouts; missing persons are zero, extra ones are dropped (the
-            first ``num_persons`` are kept, as mmaction2's
-            ``FormatGCNInput`` does). Defaults to 2.
-        scaling (str): ``'minmax'`` (default): per-sample, per-channel
-            min-max over the present person-frames to [0, 1] (a constant
-            channel maps to 0); ``'fixed'``: ``(v - low) / (high - low)``
-            with ``value_range``, clipped to [0, 1], the same map for every
-            sample and dataset.
+            every sample. Defaults to None: each sample's own.
+        persons (str): ``'side_by_side'`` (default), ``'stacked_time'`` or
+            ``'first'``, see :func:`place_persons`.
+        num_persons (int): Persons in the multi-person layouts; missing
+            ones are zero, extra ones dropped (the first ``num_persons``
+            are kept, as in mmaction2's ``FormatGCNInput``). Defaults to 2.
+        scaling (str): ``'minmax'`` (default): per sample and channel,
+            min-max over the present person-frames (a constant channel maps
+            to 0); ``'fixed'``: ``(v - low) / (high - low)`` with
+            ``value_range``, clipped to [0, 1].
         value_range (tuple, optional): ``(low, high)`` for ``'fixed'``
             scaling, each a float or one float per channel.
         size (int | tuple[int, int] | None): Output ``(height, width)``.
-            Defaults to ``(224, 224)``. ``None`` keeps the grid (rows x
-            columns) for a resize on the device.
-        nan (str): Non-finite coordinates: ``'error'`` (default) raises an
-            error naming the sample; ``'zero'`` treats them as missing:
-            excluded from the scaling and zero in the image.
+            Defaults to ``(224, 224)``; ``None`` keeps the grid for a
+            resize on the device.
+        nan (str): A non-finite coordinate of a present person-frame
+            raises an error naming the sample (``'error'``, default) or is
+            treated as missing (``'zero'``).
     """
 
     def __init__(self,
@@ -99,373 +86,173 @@ class S2IEncode(BaseTransform):
                  persons: str = 'side_by_side',
                  num_persons: int = 2,
                  scaling: str = 'minmax',
-                 value_range: Optional[Tuple[Bound, Bound]] = None,
+                 value_range: Optional[Tuple] = None,
                  size: Union[int, Tuple[int, int], None] = (224, 224),
                  nan: str = 'error') -> None:
-        _check_choice('persons', persons, PERSON_LAYOUTS)
-        _check_choice('scaling', scaling, SCALINGS)
-        _check_choice('nan', nan, NAN_POLICIES)
+        for arg, value, choices in [('persons', persons, PERSON_LAYOUTS),
+                                    ('scaling', scaling, ('minmax', 'fixed')),
+                                    ('nan', nan, ('error', 'zero'))]:
+            if value not in choices:
+                raise ValueError(
+                    f'{arg} must be one of {list(choices)}, got {value!r}.')
         if int(num_persons) < 1:
             raise ValueError(f'num_persons must be >= 1, got {num_persons}.')
+        if (scaling == 'fixed') != (value_range is not None):
+            raise ValueError("scaling='fixed' needs value_range=(low, high) "
+                             '(each a float or one per channel), and '
+                             "value_range is used only with scaling='fixed'.")
+        if value_range is not None and not np.all(
+                np.float32(value_range[1]) > np.float32(value_range[0])):
+            raise ValueError(
+                f'value_range needs high > low, got {value_range}.')
+        size = (size, size) if isinstance(size, int) else size
+        if size is not None and (len(size) != 2 or min(size) < 1):
+            raise ValueError(
+                f'size must be (height, width) or None, got {size}.')
         self.skeleton_format = skeleton_format
         self.persons = persons
         self.num_persons = 1 if persons == 'first' else int(num_persons)
         self.scaling = scaling
         self.value_range = value_range
-        self.low, self.high = _fixed_bounds(scaling, value_range)
-        if isinstance(size, int):
-            size = (size, size)
-        if size is not None and (len(size) != 2 or min(size) < 1):
-            raise ValueError(f'size must be (height, width) or None, got '
-                             f'{size}.')
         self.size = None if size is None else (int(size[0]), int(size[1]))
         self.nan = nan
         self._formats = FormatResolver(skeleton_format)
-        self._index_cache: dict = {}
 
-    # ------------------------------------------------------------------
     def transform(self, results: dict) -> dict:
         """Encode ``results['keypoint']`` into ``results['img']``."""
-        num_clips = int(results.get('num_clips', 1))
-        if num_clips > 1:
-            return self._encode_clips(results, num_clips)
+        if int(results.get('num_clips', 1)) > 1:
+            return self._encode_clips(results)
         fmt = self._formats(results)
         keypoint = checked_keypoint(results, fmt)
-        present = results.get('keypoint_present')
-        if present is None:
-            present = present_mask(keypoint)
-        elif np.shape(present) != keypoint.shape[:2]:
-            raise SkeletonSampleError(
-                f'{describe_sample(results)}: keypoint_present has shape '
-                f'{np.shape(present)}, keypoint has [M, T] = '
-                f'{keypoint.shape[:2]}.')
-        keypoint, present = self._select_persons(keypoint, present)
-        num_present = np.count_nonzero(present)
-        if not num_present:
+        keypoint, present = select_persons(
+            keypoint, checked_present(results, keypoint), self.num_persons)
+        if not present.any():
             raise SkeletonSampleError(
                 f'{describe_sample(results)} holds no skeleton: every '
                 'person-frame is empty (all zeros).')
 
-        grid = (self._minmax_grid(fmt, keypoint, present, num_present)
-                if self.scaling == 'minmax' else None)
-        if grid is None:  # fixed scaling or non-finite values
-            planes = self._gather(fmt, keypoint)
-            grid = cv2.merge(tuple(
-                self._scaled(planes, present, num_present, keypoint,
-                             results)))
-        if grid.ndim == 2:
-            grid = grid[..., None]
-
-        results['ori_shape'] = grid.shape[:2]
-        img = self._resize(grid)
-        results['img'] = img
-        results['img_shape'] = img.shape[:2]
+        planes = gather_planes(keypoint, fmt.s2i_order)
+        finite = np.isfinite(planes)
+        if self.nan == 'error' and not finite.all():
+            check_finite(results, keypoint, present, fmt)
+        valid = finite & present[:, :, None]  # the cells to encode
+        scale_planes(planes, *self._bounds(planes, valid, results), valid,
+                     clip=self.scaling == 'fixed')
+        grid = place_persons(planes, self.persons)
+        results['ori_shape'] = grid.shape[1:]
+        results['img'] = resize(grid, self.size)
+        results['img_shape'] = results['img'].shape[:2]
         return results
 
-    def _encode_clips(self, results: dict, num_clips: int) -> dict:
+    def _bounds(self, planes: np.ndarray, valid: np.ndarray, results: dict):
+        """Per-channel ``(low, high)`` of the scaling: ``value_range`` or
+        the min and max of the ``valid`` cells."""
+        if self.scaling == 'minmax' and not valid.any():
+            raise SkeletonSampleError(f'{describe_sample(results)} holds no '
+                                      'finite joint coordinate.')
+        if self.scaling == 'minmax':
+            return minmax_bounds(planes, valid)
+        bounds = [np.float32(bound) for bound in self.value_range]
+        if not {bound.size for bound in bounds} <= {1, len(planes)}:
+            raise SkeletonSampleError(
+                f'{describe_sample(results)} has {len(planes)} channels but '
+                f'value_range gives {[b.size for b in bounds]} bounds.')
+        return [np.broadcast_to(bound, len(planes)) for bound in bounds]
+
+    def _encode_clips(self, results: dict) -> dict:
         """Encode each of ``num_clips`` clips (consecutive equal spans of
         frames, as ``UniformSampleFrames(num_clips=N)`` + ``PoseDecode``
-        lay them out) as its own image; stack them channels-first."""
-        keypoint = results['keypoint']
-        present = results.get('keypoint_present')
-        if keypoint.shape[1] % num_clips:
+        lay them out) alone; stack them channels-first."""
+        num_clips = int(results['num_clips'])
+        frames = results['keypoint'].shape[1]
+        if frames % num_clips:
             raise SkeletonSampleError(
-                f'{describe_sample(results)}: {keypoint.shape[1]} frames '
-                f'do not split into num_clips={num_clips} equal clips.')
-        clip_len = keypoint.shape[1] // num_clips
+                f'{describe_sample(results)}: {frames} frames do not split '
+                f'into num_clips={num_clips} equal clips.')
         images = []
-        for c in range(num_clips):
-            frames = slice(c * clip_len, (c + 1) * clip_len)
-            clip = dict(results, keypoint=keypoint[:, frames], num_clips=1)
-            if present is not None:
-                clip['keypoint_present'] = present[:, frames]
-            images.append(self.transform(clip)['img'])
-            results['ori_shape'] = clip['ori_shape']
+        for clip in np.split(np.arange(frames), num_clips):
+            one = dict(results, keypoint=results['keypoint'][:, clip],
+                       num_clips=1)
+            if results.get('keypoint_present') is not None:
+                one['keypoint_present'] = results['keypoint_present'][:, clip]
+            images.append(self.transform(one)['img'])
         results['img'] = np.ascontiguousarray(
             np.stack(images).transpose(0, 3, 1, 2))
         results['img_shape'] = images[0].shape[:2]
+        results['ori_shape'] = one['ori_shape']
         return results
 
-    # ------------------------------------------------------------------
-    def _select_persons(self, keypoint, present):
-        persons = keypoint.shape[0]
-        wanted = self.num_persons
-        if persons >= wanted:
-            return keypoint[:wanted], present[:wanted]
-        padded = np.zeros((wanted, ) + keypoint.shape[1:], np.float32)
-        padded[:persons] = keypoint
-        padded_present = np.zeros((wanted, keypoint.shape[1]), bool)
-        padded_present[:persons] = present
-        return padded, padded_present
-
-    def _minmax_grid(self, fmt, keypoint: np.ndarray, present: np.ndarray,
-                     num_present: int) -> Optional[np.ndarray]:
-        """The min-max scaled grid ``[rows, columns, C]`` of a sample whose
-        values are all finite; None otherwise.
-
-        One gather builds the grid channel-planar, ``[C, rows, columns]``:
-        per-channel statistics and scaling then run along contiguous memory
-        (numpy is slow on a short last axis); OpenCV merges the planes into
-        ``[rows, columns, C]`` for the resize.
-        """
-        planes = self._gather(fmt, keypoint)
-        cells = (None if num_present == present.size else
-                 self._present_cells(present, planes.shape[1:]))
-        return _minmax_scaled(planes, cells)
-
-    def _gather(self, fmt, keypoint: np.ndarray) -> np.ndarray:
-        """The planar grid ``[C, rows, columns]`` of ``keypoint``: one
-        ``take`` from its memory, read in place whatever its axis order
-        (``PoseDecode`` returns frame-major memory)."""
-        key = (id(fmt), keypoint.shape, keypoint.strides)
-        cached = self._index_cache.get(key)
-        if cached is None or cached[0] is not fmt:
-            cached = self._index_cache[key] = self._gather_plan(
-                fmt, keypoint)
-        _, axes, index = cached
-        if axes is None:  # memory not one dense block
-            keypoint = np.ascontiguousarray(keypoint)
-        else:
-            keypoint = keypoint.transpose(axes)
-        # every index is valid: 'wrap' only skips numpy's bounds check
-        return keypoint.reshape(-1).take(index, mode='wrap')
-
-    def _gather_plan(self, fmt, keypoint: np.ndarray) -> tuple:
-        """``(fmt, axes, index)``: ``keypoint.transpose(axes)`` is its
-        memory in order (``axes`` None: copy to C order first) and
-        ``index`` the flat position in it of every cell of the planar grid
-        ``[C, rows, columns]``.
-
-        ``side_by_side``: row ``t``, column ``(person, j)``;
-        ``stacked_time`` and ``first``: row ``(person, t)``, column ``j``;
-        ``j`` runs over ``fmt.s2i_order``.
-        """
-        if len(self._index_cache) >= 64:
-            self._index_cache.clear()
-        axes = sorted(range(keypoint.ndim),
-                      key=keypoint.strides.__getitem__, reverse=True)
-        if not keypoint.transpose(axes).flags.c_contiguous:
-            axes, keypoint = None, np.ascontiguousarray(keypoint)
-        persons, frames, _, channels = keypoint.shape
-        person_step, frame_step, joint_step, channel_step = (
-            stride // keypoint.itemsize for stride in keypoint.strides)
-        order = np.asarray(fmt.s2i_order, np.intp) * joint_step
-        person_offset = np.arange(persons, dtype=np.intp) * person_step
-        frame_offset = np.arange(frames, dtype=np.intp) * frame_step
-        if self.persons == 'side_by_side':
-            columns = (person_offset[:, None] + order).reshape(-1)
-            rows = frame_offset
-        else:
-            columns = order
-            rows = (person_offset[:, None] + frame_offset).reshape(-1)
-        index = (np.arange(channels, dtype=np.intp)[:, None, None] *
-                 channel_step + rows[None, :, None] + columns[None, None, :])
-        return fmt, axes, index
-
-    def _present_cells(self, present: np.ndarray, grid_shape) -> np.ndarray:
-        """uint8 ``[rows, columns]`` mask of the grid cells that belong to
-        a present person-frame (OpenCV's mask type)."""
-        if self.persons == 'side_by_side':
-            rows_by_person = present.T  # [T, persons]
-        else:
-            rows_by_person = present.reshape(-1, 1)  # [persons * T, 1]
-        repeats = grid_shape[1] // rows_by_person.shape[1]
-        return rows_by_person.view(np.uint8).repeat(repeats, axis=1)
-
-    def _scaled(self, planes, present, num_present, keypoint,
-                results) -> np.ndarray:
-        """Scale ``planes`` in place to [0, 1] and zero the cells of absent
-        person-frames: the general path (``'fixed'`` scaling, non-finite
-        values)."""
-        blocks = (None if num_present == present.size else
-                  self._person_blocks(present, planes.shape[2]))
-        bad = None
-        if self.scaling == 'fixed':
-            low, high = self._fixed_for(keypoint.shape[-1], results)
-            if not np.isfinite(planes.sum()):
-                bad = self._non_finite_cells(planes, keypoint, results)
-        else:
-            low, high = _planar_min_max(planes, blocks)
-            if not np.isfinite(low.sum() + high.sum()):  # NaN or inf
-                bad = self._non_finite_cells(planes, keypoint, results)
-                low, high = _planar_min_max(planes, blocks, ~bad)
-                if not np.isfinite(low).any():
-                    raise SkeletonSampleError(
-                        f'{describe_sample(results)} holds no finite joint '
-                        'coordinate.')
-                # a channel without any finite value
-                low = np.where(np.isfinite(low), low, 0.)
-                high = np.where(np.isfinite(high), high, 0.)
-        planes -= low.astype(np.float32)[:, None, None]
-        planes /= _span(low, high)[:, None, None]
-        if self.scaling == 'fixed':
-            np.clip(planes, 0., 1., out=planes)
-        if bad is not None:
-            planes[bad] = 0.
-        for state, rows, columns in blocks or ():
-            if state == 'absent':  # e.g. the padded second person
-                planes[:, :, columns] = 0.
-            elif state == 'partial':
-                planes[:, ~rows, columns] = 0.
-        return planes
-
-    def _person_blocks(self, present: np.ndarray, width: int) -> list:
-        """``(state, rows present, column slice)`` of each person's block
-        of the grid (its own columns side by side, else the whole grid);
-        ``state`` is ``'all'``, ``'partial'`` or ``'absent'``."""
-        if self.persons == 'side_by_side':
-            persons = present.shape[0]
-            step = width // persons
-            pairs = [(present[p], slice(p * step, (p + 1) * step))
-                     for p in range(persons)]
-        else:
-            pairs = [(present.reshape(-1), slice(None))]
-        blocks = []
-        for rows, columns in pairs:
-            count = np.count_nonzero(rows)
-            state = ('all' if count == rows.size else
-                     'partial' if count else 'absent')
-            blocks.append((state, rows, columns))
-        return blocks
-
-    def _fixed_for(self, channels: int, results: dict):
-        for bound in (self.low, self.high):
-            if bound.size not in (1, channels):
-                raise SkeletonSampleError(
-                    f'{describe_sample(results)} has {channels} channels '
-                    f'but value_range gives {bound.size} bounds.')
-        return (np.broadcast_to(self.low, (channels, )),
-                np.broadcast_to(self.high, (channels, )))
-
-    def _non_finite_cells(self, planes, keypoint, results) -> np.ndarray:
-        """Raise on non-finite values (``nan='error'``), or return their
-        mask in ``planes`` (``nan='zero'``)."""
-        if self.nan == 'error':
-            bad = ~np.isfinite(keypoint)
-            person, frame, joint, channel = np.argwhere(bad)[0]
-            fmt = self._formats(results)
-            raise SkeletonSampleError(
-                f'{describe_sample(results)} has {int(bad.sum())} '
-                f'non-finite coordinate(s), first at person {person}, frame '
-                f'{frame}, joint {joint} ({fmt.joint_names[joint]}), '
-                f'channel {channel}: {keypoint[person, frame, joint]}. '
-                "Clean the data or use S2IEncode(nan='zero').")
-        return ~np.isfinite(planes)
-
-    def _resize(self, grid: np.ndarray) -> np.ndarray:
-        if self.size is None or grid.shape[:2] == self.size:
-            return grid
-        height, width = self.size
-        img = cv2.resize(
-            grid, (width, height), interpolation=cv2.INTER_LINEAR)
-        return img if img.ndim == 3 else img[..., None]
-
     def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}('
-                f'skeleton_format={self.skeleton_format!r}, '
-                f'persons={self.persons!r}, num_persons={self.num_persons}, '
-                f'scaling={self.scaling!r}, '
-                f'value_range={self.value_range!r}, size={self.size}, '
-                f'nan={self.nan!r})')
+        args = ('skeleton_format', 'persons', 'num_persons', 'scaling',
+                'value_range', 'size', 'nan')
+        return f'{type(self).__name__}(' + ', '.join(
+            f'{arg}={getattr(self, arg)!r}' for arg in args) + ')'
 
 
-def _span(low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    """float32 ``high - low``: ``(v - low) / span`` is exactly 0 at low and
-    1 at high in float32; a constant channel (span 0) gets span 1 and
-    becomes 0."""
+def select_persons(keypoint, present, num_persons: int):
+    """The first ``num_persons`` persons, padded with absent ones."""
+    missing = num_persons - len(keypoint)
+    if missing > 0:
+        keypoint = np.concatenate(
+            [keypoint, np.zeros((missing, ) + keypoint.shape[1:], 'f4')])
+        present = np.concatenate([present, np.zeros((missing, ) +
+                                                    present.shape[1:], bool)])
+    return keypoint[:num_persons], present[:num_persons]
+
+
+def gather_planes(keypoint: np.ndarray, order: Sequence[int]) -> np.ndarray:
+    """Channel planes ``[C, M, T, J]`` of ``keypoint`` ``[M, T, V, C]``,
+    joints in S2I ``order`` (a copy)."""
+    return keypoint.transpose(3, 0, 1, 2).take(order, axis=3)
+
+
+def minmax_bounds(planes: np.ndarray, valid: np.ndarray):
+    """Per-channel min and max of ``planes`` ``[C, ...]`` over its
+    ``valid`` cells (0 and 0 for a channel without any)."""
+    values, valid = (x.reshape(len(planes), -1) for x in (planes, valid))
+    low = values.min(axis=1, where=valid, initial=np.inf)
+    high = values.max(axis=1, where=valid, initial=-np.inf)
+    empty = low > high
+    low[empty] = high[empty] = 0.
+    return low, high
+
+
+def scale_planes(planes: np.ndarray, low: np.ndarray, high: np.ndarray,
+                 valid: np.ndarray, clip: bool) -> None:
+    """``(v - low) / (high - low)`` per channel of ``planes`` ``[C, ...]``,
+    in place and in float32 (exactly 0 at ``low`` and 1 at ``high``; a
+    constant channel becomes 0), clipped to [0, 1] if ``clip``; cells not
+    ``valid`` become 0."""
     span = (high - low).astype(np.float32)
     span[span == 0] = 1.
-    return span
+    planes -= low.astype(np.float32)[:, None, None, None]
+    planes /= span[:, None, None, None]
+    if clip:
+        np.clip(planes, 0., 1., out=planes)
+    np.copyto(planes, 0., where=~valid)
 
 
-def _minmax_scaled(planes: np.ndarray,
-                   cells: Optional[np.ndarray]) -> Optional[np.ndarray]:
-    """Per-channel min-max scaling of a finite planar grid ``[C, rows,
-    columns]`` over its present ``cells`` (uint8 mask, None when all are
-    present), merged into ``[rows, columns, C]``; absent cells are 0.
-    None, with ``planes`` untouched, if a value is not finite (the general
-    path handles it).
+def place_persons(planes: np.ndarray, layout: str) -> np.ndarray:
+    """Lay the persons' planes ``[C, M, T, J]`` out as one grid
+    ``[C, rows, columns]``:
 
-    The same float32 arithmetic as the general path, ``(v - low) / span``,
-    in fewer passes: whole-plane reductions (NaN propagates), OpenCV's
-    masked min / max and masked copy when some person-frames are absent.
+    - ``'side_by_side'``: row ``t`` holds person 0's joints, then person
+      1's...: ``[C, T, M * J]``;
+    - ``'stacked_time'``: person 0's frames, then person 1's...:
+      ``[C, M * T, J]``;
+    - ``'first'``: the first person alone, ``[C, T, J]`` (``M`` is 1).
     """
-    flat = planes.reshape(planes.shape[0], -1)
-    if cells is None:
-        lows, highs = flat.min(axis=1).tolist(), flat.max(axis=1).tolist()
-        checked = lows + highs  # NaN propagates
-    else:
-        # NaN anywhere propagates to the max; OpenCV may skip NaN but sees
-        # an infinity among the present cells
-        lows, highs = zip(*[cv2.minMaxLoc(plane, cells)[:2]
-                            for plane in planes])
-        checked = (flat.max(), *lows, *highs)
-    if not all(map(math.isfinite, checked)):
-        return None
-    # the bounds are float32 values; their difference taken in double and
-    # rounded to float32 is the float32 difference (double has more than
-    # 2 x 24 + 2 bits, so rounding twice is exact); a constant channel
-    # gets span 1, as in _span
-    spans = [hi - lo or 1. for lo, hi in zip(lows, highs)]
-    low, span = np.array([lows, spans], np.float32)[:, :, None, None]
-    planes -= low
-    planes /= span
-    grid = cv2.merge(tuple(planes))
-    return grid if cells is None else cv2.copyTo(grid, cells)
+    channels, persons, frames, joints = planes.shape
+    if layout == 'side_by_side':
+        return np.ascontiguousarray(planes.transpose(0, 2, 1, 3)).reshape(
+            channels, frames, persons * joints)
+    return planes.reshape(channels, persons * frames, joints)
 
 
-def _planar_min_max(planes: np.ndarray, blocks: Optional[list],
-                    finite: Optional[np.ndarray] = None):
-    """Per-channel min and max of a ``[C, rows, columns]`` grid over the
-    present person-frames (``blocks`` from ``_person_blocks``; None when
-    all are present) and, if given, the ``finite`` cells. NaN if a
-    NaN is among them; +-inf for a channel without any such cell."""
-    channels = planes.shape[0]
-    if blocks is None:  # every person-frame present
-        if finite is None:
-            flat = planes.reshape(channels, -1)
-            return flat.min(axis=1), flat.max(axis=1)
-        blocks = [('all', None, slice(None))]
-    low = np.full(channels, np.inf, np.float32)
-    high = np.full(channels, -np.inf, np.float32)
-    for state, rows, columns in blocks:
-        if state == 'absent':
-            continue
-        block = planes[:, :, columns] if state == 'all' else planes[:, rows,
-                                                                   columns]
-        if finite is None:
-            np.minimum(low, block.min(axis=(1, 2)), out=low)
-            np.maximum(high, block.max(axis=(1, 2)), out=high)
-            continue
-        mask = (finite[:, :, columns] if state == 'all' else
-                finite[:, rows, columns]).reshape(channels, -1)
-        block = block.reshape(channels, -1)
-        np.minimum(low, block.min(axis=1, initial=np.inf, where=mask),
-                   out=low)
-        np.maximum(high, block.max(axis=1, initial=-np.inf, where=mask),
-                   out=high)
-    return low, high
-
-
-def _check_choice(arg: str, value: str, choices: Sequence[str]) -> None:
-    if value not in choices:
-        raise ValueError(f'{arg} must be one of {list(choices)}, got '
-                         f'{value!r}.')
-
-
-def _fixed_bounds(scaling: str, value_range):
-    if scaling != 'fixed':
-        if value_range is not None:
-            raise ValueError(
-                "value_range is used only with scaling='fixed'.")
-        return None, None
-    if value_range is None or len(value_range) != 2:
-        raise ValueError(
-            "scaling='fixed' needs value_range=(low, high), each a float "
-            'or one float per channel.')
-    low = np.asarray(value_range[0], np.float32)
-    high = np.asarray(value_range[1], np.float32)
-    if not np.all(high > low):
-        raise ValueError(
-            f'value_range needs high > low, got {value_range}.')
-    return low, high
+def resize(grid: np.ndarray, size: Optional[Tuple[int, int]]) -> np.ndarray:
+    """The ``[H, W, C]`` image of a ``[C, rows, columns]`` grid, resized
+    bilinearly to ``size`` unless it is None."""
+    img = cv2.merge(tuple(grid))
+    if size is not None and grid.shape[1:] != size:
+        img = cv2.resize(img, size[::-1], interpolation=cv2.INTER_LINEAR)
+    return img if img.ndim == 3 else img[..., None]

@@ -89,6 +89,16 @@ class SkeletonModality(BaseTransform):
     stacked along the channel axis in the given order (``('j', 'b', 'm')``
     gives C * 3 channels), as mmaction2's ``GenSkeFeat`` does.
 
+    Why not mmaction2's ``JointToBone`` / ``ToMotion`` / ``GenSkeFeat``:
+    their bone pairs are three fixed tables (``'nturgb+d'``, ``'openpose'``,
+    ``'coco'``), so a Kinect v1, LCR-Net or user-registered layout has no
+    bones; here they come from the format's parents, for any layout. Their
+    motion also differences across a person's absent (zero-filled) frames
+    and across the boundaries of test-time clips, which turns missing data
+    into large false movements; here motion is zero there. And the present
+    person-frames are kept (``keypoint_present``): after a bone or motion
+    transform a zero value no longer means "no skeleton".
+
     Required Keys:
 
         - keypoint (np.ndarray): float [M, T, V, C] joint coordinates.

@@ -13,7 +13,7 @@ from s2i_mm.formats import SkeletonFormat, get_format
 
 __all__ = [
     'SkeletonSampleError', 'describe_sample', 'FormatResolver',
-    'checked_keypoint', 'present_mask'
+    'checked_keypoint', 'present_mask', 'checked_present', 'check_finite'
 ]
 
 
@@ -109,3 +109,32 @@ def present_mask(keypoint: np.ndarray) -> np.ndarray:
     coordinate of the person in that frame is non-zero (absent persons and
     padded frames are stored as zeros in the mmaction2 pkl schema)."""
     return keypoint.any(axis=(2, 3))
+
+
+def checked_present(results: dict, keypoint: np.ndarray) -> np.ndarray:
+    """``results['keypoint_present']`` after checking its shape, or
+    :func:`present_mask` of ``keypoint`` when the key is absent."""
+    present = results.get('keypoint_present')
+    if present is None:
+        return present_mask(keypoint)
+    if np.shape(present) != keypoint.shape[:2]:
+        raise SkeletonSampleError(
+            f'{describe_sample(results)}: keypoint_present has shape '
+            f'{np.shape(present)}, keypoint has [M, T] = '
+            f'{keypoint.shape[:2]}.')
+    return present
+
+
+def check_finite(results: dict, keypoint: np.ndarray, present: np.ndarray,
+                 fmt: SkeletonFormat) -> None:
+    """Raise an error naming the sample and its first non-finite coordinate
+    among the ``present`` person-frames of ``keypoint``, if it has one."""
+    bad = np.argwhere(~np.isfinite(keypoint) & present[:, :, None, None])
+    if len(bad):
+        person, frame, joint, channel = bad[0]
+        raise SkeletonSampleError(
+            f'{describe_sample(results)} has {len(bad)} non-finite '
+            f'coordinate(s), first at person {person}, frame {frame}, joint '
+            f'{joint} ({fmt.joint_names[joint]}), channel {channel}: '
+            f'{keypoint[person, frame, joint]}. Clean the data or use '
+            "S2IEncode(nan='zero').")

@@ -1,13 +1,16 @@
-import os
-import os.path as osp
-import pickle
-import tempfile
+"""Per-sample class scores for score fusion: mmengine's ``DumpResults``
+with a compact, aligned, plain-numpy content."""
 from typing import Any, Dict, List, Sequence
 
+import mmengine
 import numpy as np
-from mmengine.evaluator import BaseMetric
+from mmengine.evaluator import DumpResults
+from mmengine.logging import print_log
 
+from s2i_mm.datasets.atomic import atomic_path
 from s2i_mm.registry import METRICS
+
+__all__ = ['DumpScores']
 
 
 def _to_numpy(value) -> np.ndarray:
@@ -17,35 +20,37 @@ def _to_numpy(value) -> np.ndarray:
 
 
 @METRICS.register_module()
-class DumpScores(BaseMetric):
+class DumpScores(DumpResults):
     """Write per-sample class scores and labels to a pickle file.
 
     ``tools/test.py --dump FILE`` appends this metric. The file holds a dict
-    that fusion tools (e.g. three-stream fusion) read without s2i_mm:
+    that fusion tools (e.g. three-stream fusion) read without s2i_mm or
+    mmpretrain:
 
     - ``scores``: float32 [N, num_classes], the model's class scores;
     - ``labels``: int64 [N], ground-truth labels (-1 where unknown);
     - ``sample_idx``: int64 [N], index of the sample in the test dataset;
     - ``frame_dir``: list of N sample names (``None`` where unknown).
 
-    Rows are sorted by ``sample_idx``, so dumps of different streams of the
-    same dataset align row by row. The file is written atomically.
+    It is mmengine's ``DumpResults`` (same arguments, same ``.pkl`` check,
+    same collection over ranks) except for what it keeps and how it
+    writes: upstream pickles every prediction whole (mmpretrain
+    ``DataSample`` objects, which need mmpretrain to unpickle and are kept
+    in memory until the end), in the order the ranks return them, and
+    writes in place. Here the rows are sorted by ``sample_idx``, so that
+    dumps of different streams of the same dataset align row by row, and
+    the file appears only once completely written.
 
     Args:
-        out_file_path (str): Output path, ending in ``.pkl``.
+        out_file_path (str): Output path, ending in ``.pkl`` or ``.pickle``.
         collect_device (str): Device to gather results on. Defaults to 'cpu'.
+        collect_dir (str, optional): As in ``DumpResults``.
     """
 
     default_prefix = 'dump'
 
-    def __init__(self, out_file_path: str, collect_device: str = 'cpu'):
-        super().__init__(collect_device=collect_device)
-        if not out_file_path.endswith(('.pkl', '.pickle')):
-            raise ValueError(
-                f'--dump expects a .pkl path, got {out_file_path!r}')
-        self.out_file_path = out_file_path
-
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
+        """Keep each sample's scores, label, index and name."""
         for sample in data_samples:
             label = sample.get('gt_label', None)
             self.results.append(
@@ -57,6 +62,7 @@ class DumpScores(BaseMetric):
                     frame_dir=sample.get('frame_dir', None)))
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        """Write the dump (atomically); no metric."""
         results = sorted(results, key=lambda r: r['sample_idx'])
         dump = dict(
             scores=np.stack([r['score'] for r in results]),
@@ -64,15 +70,8 @@ class DumpScores(BaseMetric):
             sample_idx=np.array([r['sample_idx'] for r in results],
                                 dtype=np.int64),
             frame_dir=[r['frame_dir'] for r in results])
-        out_dir = osp.dirname(osp.abspath(self.out_file_path))
-        os.makedirs(out_dir, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=out_dir, suffix='.tmp')
-        try:
-            with os.fdopen(fd, 'wb') as f:
-                pickle.dump(dump, f)
-            os.replace(tmp, self.out_file_path)
-        except BaseException:
-            if osp.exists(tmp):
-                os.remove(tmp)
-            raise
+        with atomic_path(self.out_file_path) as tmp:
+            mmengine.dump(dump, tmp, file_format='pkl')
+        print_log(f'Scores of {len(results)} samples written to '
+                  f'{self.out_file_path}.', logger='current')
         return {}
