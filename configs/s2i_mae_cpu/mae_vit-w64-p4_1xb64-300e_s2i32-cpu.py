@@ -7,6 +7,7 @@ _base_ = [
     '../_base_/schedules/mae_pretrain_400e.py',
 ]
 model = dict(
+    data_preprocessor=dict(size=({{_base_.img_size}}, {{_base_.img_size}})),
     backbone=dict(
         arch={{_base_.vit_arch}},
         img_size={{_base_.img_size}},
