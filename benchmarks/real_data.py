@@ -58,10 +58,10 @@ from s2i_mm.utils.tool_steps import (  # noqa: E402
 )
 
 CONFIGS = 'configs/s2i_mae_cpu'
-PRETRAIN_CFG = f'{CONFIGS}/mae_vit-w64-p4_1xb64-300e_s2i32-cpu.py'
-LINEAR_CFG = f'{CONFIGS}/vit-w64-p4_linear-1xb64-50e_s2i32-cpu.py'
-SCRATCH_CFG = f'{CONFIGS}/vit-w64-p4_scratch-1xb64-100e_s2i32-cpu.py'
-FINETUNE_CFG = f'{CONFIGS}/vit-w64-p4_ft-1xb64-100e_s2i32-cpu.py'
+PRETRAIN_CFG = f'{CONFIGS}/mae_vit-w128-p8_1xb64-300e_s2i32-cpu.py'
+LINEAR_CFG = f'{CONFIGS}/vit-w128-p8_linear-1xb64-50e_s2i32-cpu.py'
+SCRATCH_CFG = f'{CONFIGS}/vit-w128-p8_scratch-1xb64-100e_s2i32-cpu.py'
+FINETUNE_CFG = f'{CONFIGS}/vit-w128-p8_ft-1xb64-100e_s2i32-cpu.py'
 
 #: epochs of each step per budget; ``small`` is what the configs hold
 BUDGETS = {

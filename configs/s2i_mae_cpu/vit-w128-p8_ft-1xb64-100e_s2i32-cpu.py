@@ -9,7 +9,7 @@ _base_ = [
 ]
 pretrained = 'work_dirs/real_data/mae/epoch_300.pth'
 model = dict(
-    data_preprocessor=dict(size=({{_base_.img_size}}, {{_base_.img_size}})),
+    data_preprocessor=dict(size={{_base_.input_size}}),
     backbone=dict(
         arch={{_base_.vit_arch}},
         img_size={{_base_.img_size}},

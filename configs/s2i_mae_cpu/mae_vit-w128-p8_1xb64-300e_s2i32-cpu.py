@@ -1,4 +1,4 @@
-# MAE pretraining of the CPU recipe (benchmarks/real_data.py): a 64-wide
+# MAE pretraining of the CPU recipe (benchmarks/real_data.py): a 128-wide
 # ViT on 32 x 32 S2I images, from scratch (no ImageNet weights at this
 # size), on the train split with its labels unused.
 _base_ = [
@@ -7,7 +7,7 @@ _base_ = [
     '../_base_/schedules/mae_pretrain_400e.py',
 ]
 model = dict(
-    data_preprocessor=dict(size=({{_base_.img_size}}, {{_base_.img_size}})),
+    data_preprocessor=dict(size={{_base_.input_size}}),
     backbone=dict(
         arch={{_base_.vit_arch}},
         img_size={{_base_.img_size}},
