@@ -271,7 +271,8 @@ def inference_skeleton(model_or_config: Union[torch.nn.Module, str, Config],
     results = pipeline(
         dict(keypoint=keypoint, total_frames=keypoint.shape[1],
              skeleton_format=fmt.name, frame_dir=name or 'input',
-             sample_idx=0, start_index=0, modality='Pose', label=-1))
+             sample_idx=0, start_index=0, modality='Pose', label=-1,
+             max_persons=(model.dataset_meta or {}).get('max_persons')))
     with torch.no_grad():
         pred = model.test_step(pseudo_collate([results]))[0]
     scores = pred.pred_score.float().cpu().numpy()

@@ -62,7 +62,9 @@ class SkeletonDataset(BaseActionDataset):
     ``[M, T, V, C]``, ``total_frames``, ``label`` (and the same as
     ``gt_label``, the key mmpretrain's ``PackInputs`` reads), ``frame_dir``,
     ``skeleton_format`` (so that ``S2IEncode`` picks the layout),
-    ``modality='Pose'`` and ``start_index``.
+    ``max_persons`` (the most bodies any sample of the file has, also in
+    ``metainfo`` and so in checkpoints: ``S2IEncode`` lays out that many
+    persons), ``modality='Pose'`` and ``start_index``.
 
     Args:
         ann_file (str): A ``.pkl`` annotation file or a store directory.
@@ -147,6 +149,8 @@ class SkeletonDataset(BaseActionDataset):
             loader = lambda: data  # noqa: E731
         if not self.cache:
             data = self._prepared(loader())
+            meta['max_persons'] = max(
+                (len(a['keypoint']) for a in data['annotations']), default=0)
             return self._select(data['annotations'], meta, keep_arrays=True)
         cache = cache_path(source, self.format.name, self.preprocess,
                            self.cache_dir)
@@ -201,11 +205,15 @@ class SkeletonDataset(BaseActionDataset):
             for i, (name, label, frames) in enumerate(
                 zip(store.frame_dirs, store.labels, store.num_frames))
         ]
-        return self._select(records, store.meta, keep_arrays=False)
+        meta = dict(store.meta,
+                    max_persons=int(store.num_bodies.max(initial=0)))
+        return self._select(records, meta, keep_arrays=False)
 
     def _select(self, records: List[dict], meta: Dict[str, Any],
                 keep_arrays: bool) -> List[dict]:
-        """Pick the split, set class names and ``num_classes``."""
+        """Pick the split; set class names, ``num_classes`` and the
+        dataset's ``max_persons`` (of every sample, whatever the split)."""
+        self._metainfo['max_persons'] = meta['max_persons']
         classes = self._metainfo.get('classes') or meta.get('classes')
         labels = {r['frame_dir']: int(r['label']) for r in records}
         if len(labels) != len(records):
@@ -250,6 +258,7 @@ class SkeletonDataset(BaseActionDataset):
                 info['keypoint_score'] = self._store.keypoint_score(
                     store_index)
         info['skeleton_format'] = self.skeleton_format
+        info['max_persons'] = self._metainfo['max_persons']
         # mmpretrain's PackInputs packs ``gt_label`` (mmaction2's ``label``)
         info['gt_label'] = info['label']
         return info

@@ -30,8 +30,11 @@ def trained(tmp_path_factory):
     torch.manual_seed(0)
     model = init_recognizer(CONFIG)
     ckpt = str(root / 'tiny.pth')
+    # as tools/train.py saves it: the train dataset's metainfo (classes
+    # and the number of persons S2IEncode lays out)
     torch.save(dict(state_dict=model.state_dict(),
-                    meta=dict(dataset_meta=dict(classes=list(CLASSES)))),
+                    meta=dict(dataset_meta=dict(classes=list(CLASSES),
+                                                max_persons=2))),
                ckpt)
     return ann_file, ckpt, data
 

@@ -50,6 +50,30 @@ def test_built_from_registry_with_class_names(tmp_path):
     assert renamed.metainfo['classes'] == ('x', 'y', 'z')
 
 
+@pytest.mark.parametrize('cache', [False, True])
+def test_max_persons_is_the_largest_sample_of_the_file(tmp_path, cache):
+    data = make_data()
+    # one val sample with a second (non-empty) body; every train sample
+    # has one body (after dropping empty ones)
+    two = data['split']['val'][0]
+    for ann in data['annotations']:
+        if ann['frame_dir'] == two:
+            ann['keypoint'] = np.concatenate([ann['keypoint']] * 2)
+    ann = _dump(data, tmp_path / 'hand.pkl')
+    for split in ('train', 'val'):
+        ds = SkeletonDataset(ann, split=split, cache=cache,
+                             cache_dir=str(tmp_path / 'c'))
+        assert ds.metainfo['max_persons'] == 2
+        assert {ds[i]['max_persons'] for i in range(len(ds))} == {2}
+    data['annotations'] = [a for a in data['annotations']
+                           if a['frame_dir'] != two]
+    data['split']['val'].remove(two)
+    ann = _dump(data, tmp_path / 'single.pkl')
+    ds = SkeletonDataset(ann, split='val', cache=cache,
+                         cache_dir=str(tmp_path / 'c'))
+    assert ds.metainfo['max_persons'] == 1
+
+
 def test_preprocess_drops_empty_and_centres(tmp_path):
     sample = make_sample('s', 0, num_frames=5, bodies=2)
     sample['keypoint'][0, 2] = 0  # a missing frame

@@ -1,10 +1,12 @@
-"""Skeleton transforms: modalities, S2I encoding, fast frame sampling."""
+"""Skeleton transforms: augmentation, modalities, S2I encoding, fast frame
+sampling."""
 from .fast_uniform_sample_frames import FastUniformSampleFrames
 from .s2i_encode import S2IEncode
+from .skeleton_augment import RandomSkeletonAffine
 from .skeleton_modality import SkeletonModality
 from .skeleton_sample import SkeletonSampleError
 
 __all__ = [
-    'FastUniformSampleFrames', 'S2IEncode', 'SkeletonModality',
-    'SkeletonSampleError'
+    'FastUniformSampleFrames', 'RandomSkeletonAffine', 'S2IEncode',
+    'SkeletonModality', 'SkeletonSampleError'
 ]

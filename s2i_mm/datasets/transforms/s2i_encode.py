@@ -19,6 +19,7 @@ from .skeleton_sample import (
 __all__ = ['S2IEncode', 'place_persons']
 
 PERSON_LAYOUTS = ('side_by_side', 'stacked_time', 'first')
+SCALINGS = ('minmax', 'centred', 'fixed')
 
 
 @TRANSFORMS.register_module()
@@ -48,6 +49,9 @@ class S2IEncode(BaseTransform):
         - skeleton_format (str, optional): unless the transform has one.
         - keypoint_present (np.ndarray, optional): bool [M, T], added by
           :class:`SkeletonModality`; derived from ``keypoint`` otherwise.
+        - max_persons (int, optional): the most persons a sample of the
+          dataset has (added by :class:`~s2i_mm.datasets.SkeletonDataset`),
+          read when ``num_persons`` is None.
 
     Added Keys:
 
@@ -63,13 +67,22 @@ class S2IEncode(BaseTransform):
             every sample. Defaults to None: each sample's own.
         persons (str): ``'side_by_side'`` (default), ``'stacked_time'`` or
             ``'first'``, see :func:`place_persons`.
-        num_persons (int): Persons in the multi-person layouts; missing
-            ones are zero, extra ones dropped (the first ``num_persons``
-            are kept, as in mmaction2's ``FormatGCNInput``). Defaults to 2.
+        num_persons (int, optional): Persons in the multi-person layouts;
+            missing ones are zero, extra ones dropped (the first
+            ``num_persons`` are kept, as in mmaction2's ``FormatGCNInput``).
+            Defaults to None: the dataset's ``max_persons`` (else the
+            sample's own ``M``), so that no image area goes to persons a
+            dataset never has (one for NW-UCLA and Toyota Smarthome, two
+            for NTU and PKU-MMD).
         scaling (str): ``'minmax'`` (default): per sample and channel,
             min-max over the present person-frames (a constant channel maps
-            to 0); ``'fixed'``: ``(v - low) / (high - low)`` with
-            ``value_range``, clipped to [0, 1].
+            to 0); ``'centred'``: per sample, each channel centred on the
+            middle of its range and all channels divided by the largest
+            range, which keeps the body's proportions and the relative
+            size of movements along x, y and z; ``'fixed'``:
+            ``(v - low) / (high - low)`` with ``value_range``, clipped to
+            [0, 1], the same map for every sample. Measured on NW-UCLA in
+            docs/benchmarks.md.
         value_range (tuple, optional): ``(low, high)`` for ``'fixed'``
             scaling, each a float or one float per channel.
         size (int | tuple[int, int] | None): Output ``(height, width)``.
@@ -83,18 +96,18 @@ class S2IEncode(BaseTransform):
     def __init__(self,
                  skeleton_format=None,
                  persons: str = 'side_by_side',
-                 num_persons: int = 2,
+                 num_persons: Optional[int] = None,
                  scaling: str = 'minmax',
                  value_range: Optional[Tuple] = None,
                  size: Union[int, Tuple[int, int], None] = (224, 224),
                  nan: str = 'error') -> None:
         for arg, value, choices in [('persons', persons, PERSON_LAYOUTS),
-                                    ('scaling', scaling, ('minmax', 'fixed')),
+                                    ('scaling', scaling, SCALINGS),
                                     ('nan', nan, ('error', 'zero'))]:
             if value not in choices:
                 raise ValueError(
                     f'{arg} must be one of {list(choices)}, got {value!r}.')
-        if int(num_persons) < 1:
+        if num_persons is not None and int(num_persons) < 1:
             raise ValueError(f'num_persons must be >= 1, got {num_persons}.')
         if (scaling == 'fixed') != (value_range is not None):
             raise ValueError("scaling='fixed' needs value_range=(low, high) "
@@ -110,7 +123,8 @@ class S2IEncode(BaseTransform):
                 f'size must be (height, width) or None, got {size}.')
         self.skeleton_format = skeleton_format
         self.persons = persons
-        self.num_persons = 1 if persons == 'first' else int(num_persons)
+        self.num_persons = (1 if persons == 'first' else
+                            None if num_persons is None else int(num_persons))
         self.scaling = scaling
         self.value_range = value_range
         self.size = None if size is None else tuple(map(int, size))
@@ -124,7 +138,8 @@ class S2IEncode(BaseTransform):
         fmt = self._formats(results)
         keypoint = checked_keypoint(results, fmt)
         keypoint, present = select_persons(
-            keypoint, checked_present(results, keypoint), self.num_persons)
+            keypoint, checked_present(results, keypoint),
+            self._num_persons(results))
         if not present.any():
             raise SkeletonSampleError(
                 f'{describe_sample(results)} holds no skeleton: every '
@@ -143,14 +158,25 @@ class S2IEncode(BaseTransform):
         results['img_shape'] = results['img'].shape[:2]
         return results
 
+    def _num_persons(self, results: dict) -> int:
+        if self.num_persons is not None:
+            return self.num_persons
+        if results.get('max_persons') is not None:
+            return int(results['max_persons'])
+        return len(results['keypoint'])
+
     def _bounds(self, planes: np.ndarray, valid: np.ndarray, results: dict):
         """Per-channel ``(low, high)`` of the scaling: ``value_range`` or
         the min and max of the ``valid`` cells."""
-        if self.scaling == 'minmax' and not valid.any():
+        if self.scaling != 'fixed' and not valid.any():
             raise SkeletonSampleError(f'{describe_sample(results)} holds no '
                                       'finite joint coordinate.')
         if self.scaling == 'minmax':
             return minmax_bounds(planes, valid)
+        if self.scaling == 'centred':
+            low, high = minmax_bounds(planes, valid)
+            middle, half = (low + high) / 2, (high - low).max() / 2
+            return middle - half, middle + half
         bounds = [np.float32(bound) for bound in self.value_range]
         if not {bound.size for bound in bounds} <= {1, len(planes)}:
             raise SkeletonSampleError(

@@ -78,6 +78,39 @@ def test_missing_persons_are_zero_padded_and_extra_dropped():
     np.testing.assert_array_equal(img, encode(three[:2])['img'])
 
 
+def test_default_persons_follow_the_dataset():
+    one = unique_keypoint(persons=1)
+    # the dataset's largest sample has two persons: the second is padded
+    results = dict(keypoint=one, skeleton_format='ntu25', max_persons=2)
+    img = S2IEncode(size=None)(results)['img']
+    assert img.shape == (6, 50, 3)
+    assert not img[:, 25:].any()
+    # a single-person dataset: no image area for a second person
+    results = dict(keypoint=one, skeleton_format='ntu25', max_persons=1)
+    np.testing.assert_array_equal(
+        S2IEncode(size=None)(results)['img'],
+        encode(one, persons='first')['img'])
+    # without the key (a sample from elsewhere): its own persons
+    assert encode(one)['img'].shape == (6, 25, 3)
+    # an explicit num_persons wins
+    results = dict(keypoint=one, skeleton_format='ntu25', max_persons=1)
+    assert S2IEncode(size=None, num_persons=3)(
+        results)['img'].shape == (6, 75, 3)
+
+
+def test_centred_scaling_keeps_proportions():
+    kp = np.zeros((1, 2, 25, 3), np.float32)
+    # ranges x: [0, 2], y: [0, 4] (the largest), z: [1, 2]
+    kp[0, 0, :, :] = (0., 0., 1.)
+    kp[0, 1, :, :] = (2., 4., 2.)
+    kp[0, 1, 0] = (1., 2., 1.5)
+    img = encode(kp, persons='first', scaling='centred')['img']
+    # every channel centred on 0.5, all divided by the largest range (4)
+    np.testing.assert_allclose(img[0, 0], [0.25, 0., 0.375])
+    np.testing.assert_allclose(img[1, 1], [0.75, 1., 0.625])
+    np.testing.assert_allclose(img[1, NTU_ORDER.index(0)], [.5, .5, .5])
+
+
 def test_fixed_scaling_uses_given_bounds_and_clips():
     kp = unique_keypoint(persons=1)
     img = encode(kp, persons='first', scaling='fixed',

@@ -1,0 +1,224 @@
+"""Running the project's command line tools as steps of a larger job.
+
+The demo (``demo/s2i_demo.py``) and the benchmarks that train through the
+real tools (``benchmarks/real_data.py``, ...) are sequences of
+``tools/train.py`` / ``tools/test.py`` runs. This module runs such steps as
+child processes, each with its log file, shows their progress (epochs read
+from the training log) in a rich progress display, runs independent lanes
+of steps side by side, and reads back the metrics ``tools/test.py`` logged.
+"""
+import glob
+import json
+import os
+import os.path as osp
+import re
+import shlex
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence
+
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+__all__ = [
+    'Step', 'StepFailed', 'StepRunner', 'tool', 'show', 'cfg_options',
+    'schedule_options', 'read_test_metrics', 'progress_columns',
+    'TEST_METRICS'
+]
+
+#: The metrics ``tools/test.py`` logs, and their names in tables.
+TEST_METRICS = (('acc/top1', 'top-1'), ('acc/top5', 'top-5'),
+                ('acc/mean1', 'mean class acc'))
+
+
+@dataclass
+class Step:
+    """One run of a command line tool.
+
+    Attributes:
+        title (str): What the step does, for the progress display.
+        cmd (list[str]): The command.
+        log (str): File that receives its stdout and stderr.
+        epochs (int, optional): Training epochs; progress is read from the
+            log's ``Epoch(train) [N]`` lines. None for other tools.
+    """
+    title: str
+    cmd: List[str]
+    log: str
+    epochs: Optional[int] = None
+
+
+class StepFailed(RuntimeError):
+    """A tool exited with an error."""
+
+
+def tool(script: str, *args) -> List[str]:
+    """Command running one of the repository's tools with this Python."""
+    return [sys.executable, script, *map(str, args)]
+
+
+def show(cmd: Sequence[str]) -> str:
+    """``cmd`` as typed in a shell at the repository root."""
+    words = ['python' if cmd[0] == sys.executable else cmd[0], *cmd[1:]]
+    return ' '.join(shlex.quote(str(w)) for w in words)
+
+
+def cfg_options(options: Dict[str, object]) -> List[str]:
+    """``--cfg-options key=value ...`` arguments (none for no options)."""
+    if not options:
+        return []
+    return ['--cfg-options', *(f'{k}={v}' for k, v in options.items())]
+
+
+def schedule_options(epochs: int, warmup_fraction: float) -> Dict:
+    """Overrides fitting a warm-up + cosine schedule to ``epochs``.
+
+    For configs whose ``param_scheduler`` is a ``LinearLR`` warm-up then a
+    ``CosineAnnealingLR``: both are moved together with ``max_epochs``, and
+    the only checkpoint is the last one.
+    """
+    warmup = min(max(1, round(epochs * warmup_fraction)), epochs - 1)
+    return {
+        'train_cfg.max_epochs': epochs,
+        'param_scheduler.0.end': warmup,
+        'param_scheduler.1.begin': warmup,
+        'param_scheduler.1.end': epochs,
+        'param_scheduler.1.T_max': epochs - warmup,
+        'default_hooks.checkpoint.interval': epochs,
+    }
+
+
+def epochs_done(log_file: str) -> int:
+    """Last epoch a training log reports (``Epoch(train) [N]``)."""
+    try:
+        with open(log_file, errors='replace') as f:
+            found = re.findall(r'Epoch\(train\)\s*\[(\d+)\]', f.read())
+    except OSError:
+        return 0
+    return int(found[-1]) if found else 0
+
+
+def tail(path: str, lines: int = 30) -> str:
+    """The last ``lines`` lines of a text file."""
+    with open(path, errors='replace') as f:
+        return ''.join(f.readlines()[-lines:])
+
+
+def read_test_metrics(test_dir: str) -> Dict[str, float]:
+    """The metrics ``tools/test.py`` logged as JSON in ``test_dir``, in %.
+
+    Raises:
+        StepFailed: No metrics JSON, or one without :data:`TEST_METRICS`.
+    """
+    logs = sorted(glob.glob(osp.join(test_dir, '*', '*.json')))
+    if not logs:
+        raise StepFailed(f'no metrics JSON under {test_dir}')
+    with open(logs[-1]) as f:
+        records = [json.loads(line) for line in f if line.strip()]
+    metrics = records[-1]
+    missing = [k for k, _ in TEST_METRICS if k not in metrics]
+    if missing:
+        raise StepFailed(f'{logs[-1]} lacks {missing}')
+    return {k: 100 * float(metrics[k]) for k, _ in TEST_METRICS}
+
+
+def progress_columns() -> tuple:
+    """The columns of the step progress display."""
+    return (SpinnerColumn(), TextColumn('{task.description}'), BarColumn(),
+            TextColumn('{task.fields[done]}'), TimeElapsedColumn())
+
+
+class StepRunner:
+    """Runs steps as child processes and shows their progress.
+
+    Args:
+        progress (rich.progress.Progress): The display (use
+            :func:`progress_columns`).
+        threads (int): ``OMP_NUM_THREADS`` / ``MKL_NUM_THREADS`` of every
+            child process.
+    """
+
+    def __init__(self, progress: Progress, threads: int) -> None:
+        self.progress = progress
+        self.env = dict(os.environ, OMP_NUM_THREADS=str(threads),
+                        MKL_NUM_THREADS=str(threads), PYTHONUNBUFFERED='1')
+        self.tasks = {}
+        self.stop = threading.Event()
+        self.errors: List[str] = []
+
+    def add(self, step: Step) -> None:
+        """Show ``step`` (not started yet) in the display."""
+        self.tasks[id(step)] = self.progress.add_task(
+            step.title, total=step.epochs, start=False, done='')
+
+    def run(self, step: Step) -> None:
+        """Run ``step``; raise :class:`StepFailed` if it fails."""
+        if id(step) not in self.tasks:
+            self.add(step)
+        task = self.tasks[id(step)]
+        self.progress.console.print(
+            f'$ {show(step.cmd)}', style='dim', highlight=False,
+            markup=False, soft_wrap=True)
+        self.progress.start_task(task)
+        os.makedirs(osp.dirname(step.log) or '.', exist_ok=True)
+        with open(step.log, 'w') as log:
+            child = subprocess.Popen(step.cmd, stdout=log,
+                                     stderr=subprocess.STDOUT, env=self.env)
+            while child.poll() is None:
+                if self.stop.wait(0.5):
+                    child.terminate()
+                    child.wait()
+                    raise StepFailed(f'{step.title}: stopped')
+                if step.epochs:
+                    done = epochs_done(step.log)
+                    self.progress.update(
+                        task, completed=done,
+                        done=f'{done}/{step.epochs} ep')
+        if child.returncode != 0:
+            raise StepFailed(
+                f'{step.title} failed (exit code {child.returncode}); the '
+                f'end of {step.log}:\n{tail(step.log)}')
+        self.progress.update(task, completed=step.epochs or 1,
+                             total=step.epochs or 1)
+
+    def run_lane(self, steps: List[Step]) -> None:
+        """Run ``steps`` in order; on failure record it, stop the others."""
+        try:
+            for step in steps:
+                if self.stop.is_set():
+                    return
+                self.run(step)
+        except StepFailed as err:
+            if not self.stop.is_set():
+                self.errors.append(str(err))
+            self.stop.set()
+        except BaseException as err:  # noqa: B036 - reported, then stop
+            self.errors.append(f'{type(err).__name__}: {err}')
+            self.stop.set()
+
+    def run_parallel(self, lanes: List[List[Step]]) -> None:
+        """Run the lanes side by side; raise if any step failed."""
+        threads = [
+            threading.Thread(target=self.run_lane, args=(lane, ))
+            for lane in lanes
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            for thread in threads:
+                while thread.is_alive():
+                    thread.join(0.2)
+        except KeyboardInterrupt:
+            self.stop.set()
+            for thread in threads:
+                thread.join()
+            raise
+        if self.errors:
+            raise StepFailed('\n'.join(self.errors))

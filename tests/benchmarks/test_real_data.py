@@ -1,0 +1,96 @@
+"""benchmarks/real_data.py: the five runs through the real tools, on a tiny
+converted dataset of a format other than the default one."""
+import importlib.util
+import json
+import os.path as osp
+import sys
+
+import pytest
+from mmengine.config import Config
+
+from s2i_mm.datasets.annotation import dump_annotation_file
+from s2i_mm.datasets.synthetic import generate
+
+from s2i_testing import REPO, run_cmd
+
+SCRIPT = osp.join(REPO, 'benchmarks', 'real_data.py')
+
+
+@pytest.fixture(scope='module')
+def real_data():
+    spec = importlib.util.spec_from_file_location('real_data', SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope='module')
+def lcrnet_file(tmp_path_factory):
+    data = generate(num_per_class=2, seed=1, formats=('lcrnet13', ))
+    path = str(tmp_path_factory.mktemp('real_data') / 'tiny.pkl')
+    dump_annotation_file(data['lcrnet13'], path)
+    return path
+
+
+def test_five_runs_through_the_tools(tmp_path, lcrnet_file):
+    work = tmp_path / 'work'
+    proc = run_cmd([
+        sys.executable, SCRIPT, lcrnet_file, '--train-split', 'train',
+        '--val-split', 'val', '--work-dir', str(work), '--epochs', 'mae=2',
+        'probe=2', 'supervised=2', 'finetune=2', '--pipeline-options',
+        'S2IEncode.scaling=centred', '--cfg-options',
+        'train_dataloader.batch_size=8'
+    ], timeout=600)
+    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert summary['format'] == 'lcrnet13'
+    assert json.loads((work / 'results.json').read_text()) == summary
+    for run in ('probe', 'random_probe', 'supervised', 'finetune'):
+        # the figures are the ones tools/test.py logged for that run
+        logged = json.loads(
+            next((work / f'test_{run}').glob('*/*.json')).read_text()
+            .strip().splitlines()[-1])
+        assert summary[f'{run}_top1'] == round(100 * logged['acc/top1'], 2)
+        # every run trained on the file's train split, 14 classes
+        cfg = Config.fromfile(next((work / run).glob('*.py')))
+        assert cfg.train_dataloader.dataset.ann_file == lcrnet_file
+        assert cfg.train_dataloader.dataset.split == 'train'
+        assert cfg.test_dataloader.dataset.split == 'val'
+        assert cfg.model.head.num_classes == 14
+        assert cfg.train_dataloader.batch_size == 8
+        # the pipeline option reached every pipeline of every run
+        for loader in ('train_dataloader', 'test_dataloader'):
+            encode = [t for t in cfg[loader].dataset.pipeline
+                      if t.type == 'S2IEncode']
+            assert [t.scaling for t in encode] == ['centred']
+    assert 'MAE probe - random probe' in proc.stdout
+    # the MAE probe and fine-tuning start from the MAE checkpoint, the
+    # random-init probe and supervised run from none
+    mae_ckpt = str(work / 'mae' / 'epoch_2.pth')
+    logs = work / 'logs'
+    for run in ('probe', 'finetune'):
+        assert f'from path: {mae_ckpt}' in (logs / f'{run}.log').read_text()
+    for run in ('random_probe', 'supervised'):
+        assert 'Loads checkpoint' not in (logs / f'{run}.log').read_text()
+    mae_cfg = Config.fromfile(next((work / 'mae').glob('*.py')))
+    assert mae_cfg.val_dataloader is None  # labels unused
+    assert mae_cfg.train_dataloader.dataset.split == 'train'
+
+
+def test_pipeline_overrides_find_every_pipeline(real_data):
+    found = real_data.pipeline_overrides(
+        real_data.LINEAR_CFG, {'S2IEncode.scaling': 'fixed'})
+    assert set(found) == {
+        f'{loader}_dataloader.dataset.pipeline.{i}.scaling'
+        for loader, i in (('train', 4), ('val', 3), ('test', 3))}
+    with pytest.raises(SystemExit, match='no NoSuchTransform'):
+        real_data.pipeline_overrides(real_data.LINEAR_CFG,
+                                     {'NoSuchTransform.x': '1'})
+
+
+def test_bad_arguments_are_refused(real_data):
+    with pytest.raises(SystemExit):
+        real_data.parse_args(['x.pkl', '--train-split', 'a', '--val-split',
+                              'b', '--stages', 'probe'])  # needs mae
+    with pytest.raises(SystemExit):
+        real_data.parse_args(['x.pkl', '--train-split', 'a', '--val-split',
+                              'b', '--epochs', 'mae=1'])
