@@ -54,3 +54,21 @@ def test_dataset_memory_measures_both_backings():
         assert summary[key] > 0, key
     assert summary['store_2w_over_1w'] == pytest.approx(
         summary['store_2w_mib'] / summary['store_1w_mib'], abs=0.01)
+
+
+def test_ssl_step_time_prints_each_model_and_ratios():
+    proc = run_cmd([sys.executable, 'benchmarks/ssl_step_time.py',
+                    '--steps', '2', '--warmup', '0', '--batch-size', '2',
+                    '--variants', 'cross', 'joint'])
+    summary = _last_json(proc.stdout)
+    models = summary['models']
+    names = list(models)
+    assert names[0].startswith('S2IMAE:')
+    assert [n.rsplit('[', 1)[-1] for n in names[1:]] == ['cross]', 'joint]']
+    first = models[names[0]]['ms_per_step']
+    for row in models.values():
+        assert row['ms_per_step'] > 0
+        assert row['ratio_to_first'] == pytest.approx(
+            row['ms_per_step'] / first, abs=2e-3)
+        assert row['images_per_s'] == pytest.approx(
+            2000 / row['ms_per_step'], rel=0.01)

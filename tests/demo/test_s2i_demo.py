@@ -13,53 +13,64 @@ from s2i_testing import REPO, run_cmd
 DEMO = osp.join(REPO, 'demo', 's2i_demo.py')
 
 
-@pytest.fixture(scope='module')
-def demo():
+def demo_module():
     spec = importlib.util.spec_from_file_location('s2i_demo', DEMO)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
+@pytest.fixture(scope='module')
+def demo():
+    return demo_module()
+
+
 def test_quick_demo_end_to_end(tmp_path):
     work = tmp_path / 'demo'
-    proc = run_cmd([sys.executable, DEMO, '--quick', '--work-dir',
-                    str(work)], timeout=240)
+    proc = run_cmd([sys.executable, DEMO, '--quick', '--algo', 'both',
+                    '--work-dir', str(work)], timeout=400)
     out = proc.stdout
     # the real tools ran, and their commands were shown
     for tool in ('tools/data/make_synthetic.py', 'tools/train.py',
                  'tools/test.py', 'tools/visualize_s2i.py',
                  'tools/analysis/visualize_mae.py'):
         assert f'python {tool}' in out, tool
-    # the rich table with both encoders and the three metrics
+    for config in demo_module().PRETRAIN_CFGS.values():
+        assert f'python tools/train.py {config}' in out, config
+    # the rich table with all encoders and the three metrics
     assert 'Linear probe on the held-out synthetic val split' in out
-    for text in ('MAE-pretrained (SSL)', 'random init', 'top-1', 'top-5',
-                 'mean class acc'):
+    for text in ('MAE-pretrained', 'DiffMAE-pretrained', 'random init',
+                 'DiffMAE - random', 'top-1', 'top-5', 'mean class acc'):
         assert text in out, text
-    # PNGs: one S2I figure per drawn sample, the MAE grid and its rows
+    # PNGs: one S2I figure per drawn sample, the MAE and DiffMAE grids
     assert len(list((work / 's2i_png').glob('*_s2i.png'))) == 2
     assert (work / 'mae_png' / 'mae_reconstruction.png').stat().st_size
-    assert len(list((work / 'mae_png').glob('sample_*.png'))) == 2
+    assert (work / 'diffmae_png' / 'diffmae_inpainting.png').stat().st_size
+    for algo in ('mae', 'diffmae'):
+        assert len(list((work / f'{algo}_png').glob('sample_*.png'))) == 2
     # the last line is the summary, also written to results.json
     last = json.loads(out.strip().splitlines()[-1])
-    for key in ('ssl_top1', 'random_init_top1', 'ssl_top5',
-                'random_init_top5', 'ssl_mean_class_acc',
-                'random_init_mean_class_acc'):
-        assert 0 <= last[key] <= 100, key
-    assert last['ssl_top1'] <= last['ssl_top5']
+    names = ('mae', 'diffmae', 'random_init')
     assert json.loads((work / 'results.json').read_text()) == last
-    # the figures are the ones tools/test.py logged for each probe
-    for name in ('ssl', 'random_init'):
+    for name in names:
+        assert last[f'{name}_top1'] <= last[f'{name}_top5'], name
+        # the figures are the ones tools/test.py logged for each probe
         logged = json.loads(
             next((work / f'test_{name}').glob('*/*.json')).read_text()
             .strip().splitlines()[-1])
         assert last[f'{name}_top1'] == round(100 * logged['acc/top1'], 2)
-    # the two probes ran the same schedule on the same data
-    ssl_log = (work / 'logs' / 'probe_ssl.log').read_text()
-    rand_log = (work / 'logs' / 'probe_random_init.log').read_text()
-    assert 'Epoch(train) [2]' in ssl_log and 'Epoch(train) [2]' in rand_log
-    assert 'load backbone. in model from' in ssl_log
-    assert 'load backbone. in model from' not in rand_log
+        assert last[f'{name}_mean_class_acc'] == round(
+            100 * logged['acc/mean1'], 2)
+    assert 0 < last['mae_pretrain_s'] < last['wall_time_s']
+    assert 0 < last['diffmae_pretrain_s'] < last['wall_time_s']
+    # the probes ran the same schedule on the same data
+    logs = work / 'logs'
+    for name in names:
+        log = (logs / f'probe_{name}.log').read_text()
+        assert 'Epoch(train) [2]' in log
+        assert ('load backbone. in model from' in log) == (
+            name != 'random_init')
+    assert 'loss:' in (logs / 'diffmae_pretrain.log').read_text()
 
 
 def test_bad_arguments_fail_before_any_work(tmp_path):
@@ -68,11 +79,34 @@ def test_bad_arguments_fail_before_any_work(tmp_path):
     assert proc.returncode == 2
     assert '--pretrain-epochs must be >= 2' in proc.stderr
     assert not (tmp_path / 'w').exists()
+    proc = run_cmd([sys.executable, DEMO, '--diffmae-decoder', 'joint',
+                    '--work-dir', str(tmp_path / 'w')], check=False)
+    assert proc.returncode == 2
+    assert '--diffmae-decoder needs --algo diffmae' in proc.stderr
+    assert not (tmp_path / 'w').exists()
 
 
+def test_plan_for_diffmae_and_its_decoder(demo, tmp_path):
+    args = demo.parse_args(['--algo', 'diffmae', '--diffmae-decoder',
+                            'joint', '--work-dir', str(tmp_path / 'w')])
+    plan = demo.build_plan(args)
+    steps = {step.title: step.cmd for lane in plan.lanes for step in lane}
+    pretrain = steps['DiffMAE pretraining']
+    assert demo.PRETRAIN_CFGS['diffmae'] in pretrain
+    assert 'model.neck.variant=joint' in pretrain
+    assert 'model.neck.variant=joint' in steps[
+        'DiffMAE reconstruction PNGs']
+    assert 'MAE pretraining' not in steps
+    # the probe reads the DiffMAE checkpoint; random init runs beside it
+    assert any('diffmae_pretrain/epoch_500.pth' in word
+               for word in steps['linear probe (diffmae)'])
+    assert [s.title for s in plan.lanes[1]][0] == 'linear probe (random_init)'
+
+
+@pytest.mark.parametrize('algo', ['mae', 'diffmae'])
 @pytest.mark.parametrize('epochs', [2, 7, 300])
-def test_schedule_options_move_the_whole_schedule(demo, epochs):
-    cfg = Config.fromfile(osp.join(REPO, demo.PRETRAIN_CFG))
+def test_schedule_options_move_the_whole_schedule(demo, epochs, algo):
+    cfg = Config.fromfile(osp.join(REPO, demo.PRETRAIN_CFGS[algo]))
     cfg.merge_from_dict(demo.schedule_options(epochs, 0.1))
     warmup, cosine = cfg.param_scheduler
     assert cfg.train_cfg.max_epochs == epochs == cosine.end

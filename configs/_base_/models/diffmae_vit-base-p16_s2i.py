@@ -16,10 +16,9 @@ model = dict(
     neck=dict(
         _delete_=True,
         type='S2IDiffMAEDecoder',
-        # 'cross_self' | 'cross' | 'joint' (see docs/models.md). The paper's
-        # decoder ablation favours cross-self for fine-tuning; its blocks
-        # attend to the encoder blocks top-down (the first decoder block to
-        # the last encoder block).
+        # 'cross_self' | 'cross' | 'joint' (see docs/models.md): the paper's
+        # cross-self decoder, whose blocks attend to the encoder blocks
+        # top-down (the first decoder block to the last encoder block).
         variant='cross_self',
         num_patches=196,
         patch_size=16,
