@@ -79,11 +79,16 @@ def test_bad_arguments_fail_before_any_work(tmp_path):
     assert proc.returncode == 2
     assert '--pretrain-epochs must be >= 2' in proc.stderr
     assert not (tmp_path / 'w').exists()
-    proc = run_cmd([sys.executable, DEMO, '--diffmae-decoder', 'joint',
-                    '--work-dir', str(tmp_path / 'w')], check=False)
-    assert proc.returncode == 2
-    assert '--diffmae-decoder needs --algo diffmae' in proc.stderr
-    assert not (tmp_path / 'w').exists()
+
+
+def test_diffmae_decoder_needs_diffmae(demo, capsys):
+    # parsed in this process: were the check broken, nothing would start
+    with pytest.raises(SystemExit) as err:
+        demo.parse_args(['--diffmae-decoder', 'joint'])
+    assert err.value.code == 2
+    assert '--diffmae-decoder needs --algo diffmae' in capsys.readouterr().err
+    assert demo.parse_args(['--algo', 'both', '--diffmae-decoder',
+                            'cross']).diffmae_decoder == 'cross'
 
 
 def test_plan_for_diffmae_and_its_decoder(demo, tmp_path):
