@@ -6,20 +6,14 @@
 _base_ = ['./mae_vit-w16-p8_1xb32-500e_synthetic-s2i32.py']
 model = dict(
     type='S2IDiffMAE',
+    # ours: the grid, patch and size settings of the demo's MAE decoder
+    # (32 wide, 2 blocks, 4 heads); top-down, its 2 blocks attend to the
+    # encoder's layers 4 and 3.
     neck=dict(
-        _delete_=True,
         type='S2IDiffMAEDecoder',
-        # 'cross_self' | 'cross' | 'joint'; docs/benchmarks.md compares them
-        # on this demo
-        variant='cross_self',
-        patch_resolution={{_base_.patch_grid}},
-        patch_size={{_base_.patch_size}},
-        embed_dim={{_base_.vit_arch.embed_dims}},
-        # ours: the size of the demo's MAE decoder; 2 blocks attend to the
-        # encoder's layers 4 and 3 (top-down)
-        decoder_embed_dim=32,
-        decoder_depth=2,
-        decoder_num_heads=4),
+        # 'cross_self' | 'cross' | 'joint' (demo/s2i_demo.py
+        # --diffmae-decoder); docs/benchmarks.md compares them on this demo
+        variant='cross_self'),
     prediction='x0',
     diffusion=dict(num_steps=1000, beta_start=1e-4, beta_end=0.02,
                    exponent=0.8))

@@ -13,23 +13,16 @@ model = dict(
             type='Pretrained',
             checkpoint={{_base_.imagenet_mae_vit_b16}},
             prefix='backbone.')),
+    # The decoder keeps the grid, patch and size settings of S2I-MAE's
+    # (ours: the paper does not list DiffMAE's decoder size for ViT-B; width
+    # 512, 8 blocks, 16 heads is MAE's, so the two cost alike).
     neck=dict(
-        _delete_=True,
         type='S2IDiffMAEDecoder',
         # 'cross_self' | 'cross' | 'joint' (see docs/models.md): the paper's
         # cross-self decoder, whose blocks attend to the encoder blocks
-        # top-down (the first decoder block to the last encoder block).
-        variant='cross_self',
-        num_patches=196,
-        patch_size=16,
-        in_chans=3,
-        embed_dim=768,
-        # ours: MAE's decoder size (the paper does not list DiffMAE's for
-        # ViT-B); 8 blocks attend to encoder blocks 12 down to 5.
-        decoder_embed_dim=512,
-        decoder_depth=8,
-        decoder_num_heads=16,
-        mlp_ratio=4.),
+        # top-down (the first decoder block to the last encoder block; its 8
+        # blocks read encoder blocks 12 down to 5).
+        variant='cross_self'),
     # the decoder predicts the clean masked pixels, as in the paper ('eps':
     # the noise, the usual DDPM target)
     prediction='x0',
