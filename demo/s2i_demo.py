@@ -1,25 +1,31 @@
-"""The embedded default demo: S2I + MAE on synthetic skeletons, on a CPU.
+"""The embedded default demo: S2I + MAE / DiffMAE on synthetic skeletons.
 
-From a fresh clone, with no data and no weights, it
+From a fresh clone, with no data and no weights, on a CPU, it
 
 1. generates the synthetic skeleton set (``tools/data/make_synthetic.py``);
-2. pretrains a small MAE on its S2I images (``tools/train.py``);
-3. linear-probes the pretrained encoder, and the same encoder randomly
+2. pretrains a small MAE (``--algo mae``, the default), DiffMAE
+   (``--algo diffmae``) or both (``--algo both``) on its S2I images
+   (``tools/train.py``);
+3. linear-probes each pretrained encoder, and the same encoder randomly
    initialised (``tools/train.py``, then ``tools/test.py`` on the held-out
    val split);
-4. draws S2I images (``tools/visualize_s2i.py``) and MAE reconstructions
+4. draws S2I images (``tools/visualize_s2i.py``) and the MAE
+   reconstructions / DiffMAE inpaintings
    (``tools/analysis/visualize_mae.py``) as PNG files;
-5. prints a table of top-1, top-5 and mean class accuracy of both probes
-   and, as its last line, the figures as JSON.
+5. prints a table of top-1, top-5 and mean class accuracy of the probes
+   and, as its last line, the figures and the pretraining wall times as
+   JSON.
 
 Every step runs the project's real command line tool, printed before it
 runs, with its log in ``<work-dir>/logs/``. The random-init probe does not
-need the pretrained encoder, so it runs beside the pretraining: two
-processes of one thread each keep two cores busy.
+need a pretrained encoder, so it runs beside the pretraining: two
+processes of one thread each keep two cores busy (with ``--algo both`` the
+two pretrainings run side by side and the random-init probe follows MAE's).
 
 Example::
 
     python demo/s2i_demo.py                  # about 6 minutes on 2 cores
+    python demo/s2i_demo.py --algo diffmae   # DiffMAE instead of MAE
     python demo/s2i_demo.py --quick          # a smoke run (about 30 s)
 """
 import argparse
@@ -50,7 +56,12 @@ from rich.table import Table
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # the tools run from the repository root, so the printed commands work
 # there as they are
-PRETRAIN_CFG = 'configs/demo/mae_vit-w16-p8_1xb32-500e_synthetic-s2i32.py'
+PRETRAIN_CFGS = {
+    'mae': 'configs/demo/mae_vit-w16-p8_1xb32-500e_synthetic-s2i32.py',
+    'diffmae': 'configs/demo/diffmae_vit-w16-p8_1xb32-500e_synthetic-s2i32.py',
+}
+ALGO_NAMES = {'mae': 'MAE', 'diffmae': 'DiffMAE'}
+DIFFMAE_DECODERS = ('cross_self', 'cross', 'joint')
 PROBE_CFG = 'configs/demo/vit-w16-p8_linear-1xb32-50e_synthetic-s2i32.py'
 RANDOM_PROBE_CFG = ('configs/demo/'
                     'vit-w16-p8_linear-1xb32-50e_synthetic-s2i32_random-init.py')
@@ -64,8 +75,16 @@ PRETRAIN_WARMUP, PROBE_WARMUP = 0.1, 0.1
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
-        description='S2I + MAE demo on synthetic skeletons: pretrain, '
-        'linear-probe against a random-init encoder, draw the images')
+        description='S2I + MAE / DiffMAE demo on synthetic skeletons: '
+        'pretrain, linear-probe against a random-init encoder, draw the '
+        'images')
+    parser.add_argument(
+        '--algo', choices=('mae', 'diffmae', 'both'), default='mae',
+        help='self-supervised pretraining to run and probe (both: MAE and '
+        'DiffMAE side by side, about twice the time)')
+    parser.add_argument(
+        '--diffmae-decoder', choices=DIFFMAE_DECODERS, default=None,
+        help="DiffMAE's decoder variant (default: the demo config's)")
     parser.add_argument(
         '--work-dir', default='work_dirs/demo',
         help='folder for the data, checkpoints, logs and PNG files')
@@ -77,13 +96,13 @@ def parse_args(argv=None):
         help='synthetic difficulty, 0 (easy) to 1 (hard)')
     parser.add_argument(
         '--pretrain-epochs', type=int, default=500,
-        help='MAE pretraining epochs')
+        help='pretraining epochs (MAE and DiffMAE alike)')
     parser.add_argument(
         '--probe-epochs', type=int, default=50,
         help='linear probe epochs (the same for both encoders)')
     parser.add_argument(
         '--num-vis', type=int, default=4,
-        help='samples drawn as S2I images and MAE reconstructions')
+        help='samples drawn as S2I images and reconstructions')
     parser.add_argument('--seed', type=int, default=0, help='random seed')
     parser.add_argument(
         '--threads', type=int, default=1,
@@ -102,7 +121,14 @@ def parse_args(argv=None):
             parser.error(f'--{name.replace("_", "-")} must be >= {low}')
     if not 0 <= args.difficulty <= 1:
         parser.error('--difficulty must be in [0, 1]')
+    if args.diffmae_decoder and args.algo == 'mae':
+        parser.error('--diffmae-decoder needs --algo diffmae or both')
     return args
+
+
+def algos(args) -> List[str]:
+    """The pretraining algorithms of this run."""
+    return ['mae', 'diffmae'] if args.algo == 'both' else [args.algo]
 
 
 @dataclass
@@ -124,7 +150,7 @@ class Step:
 
 @dataclass
 class Plan:
-    """The demo's steps: a first one, then two lanes run side by side."""
+    """The demo's steps: a first one, then lanes run side by side."""
     first: Step
     lanes: List[List[Step]]
     paths: Dict[str, str] = field(default_factory=dict)
@@ -171,49 +197,35 @@ def data_options(ann_file: str, splits=('train', 'val', 'test')) -> Dict:
 
 
 def build_plan(args) -> Plan:
-    """The commands of the demo, in ``args.work_dir``."""
+    """The commands of the demo, in ``args.work_dir``.
+
+    Lane 0 pretrains, probes and draws the first algorithm, then runs the
+    random-init probe when there is a second algorithm; the other lane
+    holds the second algorithm's steps or the random-init probe. The S2I
+    pictures close the second lane.
+    """
     work = repo_path(args.work_dir)
     logs = osp.join(work, 'logs')
     data_dir = osp.join(work, 'data')
     ann_file = osp.join(data_dir, 'synthetic_ntu25.pkl')
-    pretrain_dir = osp.join(work, 'mae_pretrain')
-    pretrained = osp.join(pretrain_dir, f'epoch_{args.pretrain_epochs}.pth')
     seed = ['--seed', args.seed]
-    paths = dict(work=work, ann_file=ann_file, pretrained=pretrained,
-                 s2i_png=osp.join(work, 's2i_png'),
-                 mae_png=osp.join(work, 'mae_png'))
+    paths = dict(work=work, ann_file=ann_file,
+                 s2i_png=osp.join(work, 's2i_png'))
 
     def log(name):
         return osp.join(logs, f'{name}.log')
 
-    first = Step(
-        'generate the synthetic set',
-        tool('tools/data/make_synthetic.py', data_dir, '--num-per-class',
-             args.num_per_class, '--seed', args.seed, '--difficulty',
-             args.difficulty, '--formats', 'ntu25'),
-        log('make_synthetic'))
-    pretrain = Step(
-        'MAE pretraining',
-        tool('tools/train.py', PRETRAIN_CFG, '--work-dir', pretrain_dir,
-             *seed, *cfg_options({
-                 **data_options(ann_file, ('train', )),
-                 **schedule_options(args.pretrain_epochs, PRETRAIN_WARMUP)
-             })),
-        log('mae_pretrain'), epochs=args.pretrain_epochs)
-    lanes = [[pretrain], []]
-    probes = (('ssl', PROBE_CFG, {
-        'model.backbone.init_cfg.checkpoint': pretrained
-    }, 0), ('random_init', RANDOM_PROBE_CFG, {}, 1))
-    for name, config, extra, lane in probes:
+    def probe_steps(name, config, extra):
         probe_dir = osp.join(work, f'probe_{name}')
         test_dir = osp.join(work, f'test_{name}')
+        paths[f'test_{name}'] = test_dir
         options = cfg_options({
             **data_options(ann_file),
             **schedule_options(args.probe_epochs, PROBE_WARMUP),
             'train_cfg.val_interval': args.probe_epochs,
             **extra
         })
-        lanes[lane] += [
+        return [
             Step(f'linear probe ({name})',
                  tool('tools/train.py', config, '--work-dir', probe_dir,
                       *seed, *options),
@@ -225,15 +237,49 @@ def build_plan(args) -> Plan:
                       osp.join(test_dir, 'scores.pkl'), *options),
                  log(f'test_{name}')),
         ]
-        paths[f'test_{name}'] = test_dir
-    lanes[0].append(
-        Step('MAE reconstruction PNGs',
-             tool('tools/analysis/visualize_mae.py', PRETRAIN_CFG,
-                  pretrained, '--out-dir', paths['mae_png'], '--num-samples',
-                  args.num_vis, '--seed', args.seed,
-                  *cfg_options(data_options(ann_file, ('train', )))),
-             log('visualize_mae')))
-    lanes[1].append(
+
+    first = Step(
+        'generate the synthetic set',
+        tool('tools/data/make_synthetic.py', data_dir, '--num-per-class',
+             args.num_per_class, '--seed', args.seed, '--difficulty',
+             args.difficulty, '--formats', 'ntu25'),
+        log('make_synthetic'))
+    lanes = []
+    for algo in algos(args):
+        config = PRETRAIN_CFGS[algo]
+        pretrain_dir = osp.join(work, f'{algo}_pretrain')
+        pretrained = osp.join(pretrain_dir,
+                              f'epoch_{args.pretrain_epochs}.pth')
+        paths[f'{algo}_png'] = osp.join(work, f'{algo}_png')
+        model = {}
+        if algo == 'diffmae' and args.diffmae_decoder:
+            model['model.neck.variant'] = args.diffmae_decoder
+        lanes.append([
+            Step(f'{ALGO_NAMES[algo]} pretraining',
+                 tool('tools/train.py', config, '--work-dir', pretrain_dir,
+                      *seed, *cfg_options({
+                          **data_options(ann_file, ('train', )),
+                          **schedule_options(args.pretrain_epochs,
+                                             PRETRAIN_WARMUP),
+                          **model
+                      })),
+                 log(f'{algo}_pretrain'), epochs=args.pretrain_epochs),
+            *probe_steps(algo, PROBE_CFG, {
+                'model.backbone.init_cfg.checkpoint': pretrained}),
+            Step(f'{ALGO_NAMES[algo]} reconstruction PNGs',
+                 tool('tools/analysis/visualize_mae.py', config, pretrained,
+                      '--out-dir', paths[f'{algo}_png'], '--num-samples',
+                      args.num_vis, '--seed', args.seed,
+                      *cfg_options({**data_options(ann_file, ('train', )),
+                                    **model})),
+                 log(f'visualize_{algo}')),
+        ])
+    random_init = probe_steps('random_init', RANDOM_PROBE_CFG, {})
+    if len(lanes) == 1:
+        lanes.append(random_init)
+    else:
+        lanes[0] += random_init
+    lanes[-1].append(
         Step('S2I PNGs',
              # the samples are chosen once the data exists
              tool('tools/visualize_s2i.py', ann_file, '--split', 'val',
@@ -272,6 +318,7 @@ class Runner:
         self.children = []
         self.stop = threading.Event()
         self.errors: List[str] = []
+        self.seconds: Dict[str, float] = {}
 
     def add(self, step: Step) -> None:
         self.tasks[id(step)] = self.progress.add_task(
@@ -284,6 +331,7 @@ class Runner:
             f'$ {show(step.cmd)}', style='dim', highlight=False,
             markup=False, soft_wrap=True)
         self.progress.start_task(task)
+        start = time.perf_counter()
         os.makedirs(osp.dirname(step.log), exist_ok=True)
         with open(step.log, 'w') as log:
             child = subprocess.Popen(step.cmd, stdout=log,
@@ -298,6 +346,7 @@ class Runner:
                     self.progress.update(
                         task, completed=epochs_done(step.log),
                         done=f'{epochs_done(step.log)}/{step.epochs} ep')
+        self.seconds[step.title] = time.perf_counter() - start
         if child.returncode != 0:
             raise StepFailed(
                 f'{step.title} failed (exit code {child.returncode}); the '
@@ -376,18 +425,44 @@ def read_test_metrics(test_dir: str) -> Dict[str, float]:
     return {k: 100 * float(metrics[k]) for k, _ in METRICS}
 
 
-def results_table(ssl: Dict[str, float], rand: Dict[str, float]) -> Table:
+def results_table(results: Dict[str, Dict[str, float]]) -> Table:
+    """The probes' metrics, and each pretrained one minus random init."""
     table = Table(title='Linear probe on the held-out synthetic val split '
                   '(%)')
     table.add_column('encoder')
     for _, label in METRICS:
         table.add_column(label, justify='right')
-    table.add_row('MAE-pretrained (SSL)', *(f'{ssl[k]:.2f}' for k, _ in
-                                            METRICS))
+    rand = results['random_init']
+    pretrained = [name for name in results if name != 'random_init']
+    for name in pretrained:
+        table.add_row(f'{ALGO_NAMES[name]}-pretrained',
+                      *(f'{results[name][k]:.2f}' for k, _ in METRICS))
     table.add_row('random init', *(f'{rand[k]:.2f}' for k, _ in METRICS))
-    table.add_row('[bold]SSL - random[/bold]',
-                  *(f'{ssl[k] - rand[k]:+.2f}' for k, _ in METRICS))
+    for name in pretrained:
+        table.add_row(f'[bold]{ALGO_NAMES[name]} - random[/bold]',
+                      *(f'{results[name][k] - rand[k]:+.2f}'
+                        for k, _ in METRICS))
     return table
+
+
+def summarize(results: Dict[str, Dict[str, float]],
+              seconds: Dict[str, float], wall: float,
+              work: str) -> Dict[str, object]:
+    """The JSON summary: ``<name>_top1`` / ``_top5`` / ``_mean_class_acc``
+    for each probe (``mae``, ``diffmae``, ``random_init``) and
+    ``<algo>_pretrain_s``, the wall time of each pretraining."""
+    keys = (('acc/top1', 'top1'), ('acc/top5', 'top5'),
+            ('acc/mean1', 'mean_class_acc'))
+    summary = {
+        f'{name}_{suffix}': round(metrics[key], 2)
+        for name, metrics in results.items() for key, suffix in keys
+    }
+    for name in results:
+        title = f'{ALGO_NAMES.get(name, name)} pretraining'
+        if title in seconds:
+            summary[f'{name}_pretrain_s'] = round(seconds[title], 1)
+    summary.update(wall_time_s=round(wall, 1), work_dir=osp.abspath(work))
+    return summary
 
 
 def write_json(path: str, data: dict) -> None:
@@ -409,36 +484,31 @@ def main(argv=None) -> int:
                TimeElapsedColumn())
     with Progress(*columns, console=console) as progress:
         runner = Runner(progress, args.threads)
-        for step in [plan.first, *plan.lanes[0], *plan.lanes[1]]:
+        for step in [plan.first, *sum(plan.lanes, [])]:
             runner.add(step)
         try:
             runner.run(plan.first)
-            plan.lanes[1][-1].cmd += pick_samples(plan.paths['ann_file'],
-                                                  args.num_vis)
+            plan.lanes[-1][-1].cmd += pick_samples(plan.paths['ann_file'],
+                                                   args.num_vis)
             runner.run_parallel(plan.lanes)
-            ssl = read_test_metrics(plan.paths['test_ssl'])
-            rand = read_test_metrics(plan.paths['test_random_init'])
+            results = {
+                name: read_test_metrics(plan.paths[f'test_{name}'])
+                for name in [*algos(args), 'random_init']
+            }
         except StepFailed as err:
             progress.stop()
             console.print(f'demo failed: {err}', markup=False,
                           highlight=False)
             return 1
     wall = time.perf_counter() - start
-    console.print(results_table(ssl, rand))
-    console.print(f'S2I images: {plan.paths["s2i_png"]}\n'
-                  f'MAE reconstructions: {plan.paths["mae_png"]}\n'
+    console.print(results_table(results))
+    pictures = ''.join(
+        f'{ALGO_NAMES[algo]} reconstructions: {plan.paths[algo + "_png"]}\n'
+        for algo in algos(args))
+    console.print(f'S2I images: {plan.paths["s2i_png"]}\n{pictures}'
                   f'logs: {osp.join(plan.paths["work"], "logs")}',
                   highlight=False)
-    summary = {
-        'ssl_top1': round(ssl['acc/top1'], 2),
-        'random_init_top1': round(rand['acc/top1'], 2),
-        'ssl_top5': round(ssl['acc/top5'], 2),
-        'random_init_top5': round(rand['acc/top5'], 2),
-        'ssl_mean_class_acc': round(ssl['acc/mean1'], 2),
-        'random_init_mean_class_acc': round(rand['acc/mean1'], 2),
-        'wall_time_s': round(wall, 1),
-        'work_dir': osp.abspath(plan.paths['work']),
-    }
+    summary = summarize(results, runner.seconds, wall, plan.paths['work'])
     write_json(osp.join(plan.paths['work'], 'results.json'), summary)
     print(json.dumps(summary), flush=True)
     return 0

@@ -60,6 +60,15 @@ def test_found_the_configs():
     names = [osp.relpath(c, REPO) for c in CONFIGS]
     assert sum('s2i_mae/benchmarks' in n for n in names) == 32
     assert sum(n.startswith('configs/s2i_mae/mae_') for n in names) == 8
+    assert sum('s2i_diffmae/benchmarks' in n for n in names) == 32
+    assert sum(n.startswith('configs/s2i_diffmae/diffmae_')
+               for n in names) == 8
+    # every S2I-MAE protocol has its DiffMAE twin
+    mae = {osp.basename(n) for n in names if 's2i_mae/benchmarks' in n}
+    assert mae == {
+        osp.basename(n)
+        for n in names if 's2i_diffmae/benchmarks' in n
+    }
 
 
 @pytest.mark.parametrize(
@@ -79,7 +88,7 @@ def test_config_builds_and_runs(config, fixtures):
         if not built:
             return  # the same network already ran on this pipeline's output
         with torch.no_grad():
-            if cfg.model.type == 'S2IMAE':
+            if cfg.model.type in ('S2IMAE', 'S2IDiffMAE'):
                 losses = model.loss(inputs, data_samples)
                 assert torch.isfinite(losses['loss'])
             else:

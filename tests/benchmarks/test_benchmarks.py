@@ -39,3 +39,16 @@ def test_dataset_memory_measures_both_backings():
     for key in ('pkl_1w_mib', 'pkl_2w_mib', 'store_1w_mib',
                 'store_2w_mib', 'store_2w_over_1w'):
         assert summary[key] > 0, key
+
+
+def test_ssl_step_time_prints_each_model_and_ratios():
+    proc = run_cmd([sys.executable, 'benchmarks/ssl_step_time.py',
+                    '--steps', '2', '--warmup', '0', '--batch-size', '2',
+                    '--variants', 'cross', 'joint'])
+    summary = _last_json(proc.stdout)
+    models = summary['models']
+    names = list(models)
+    assert names[0].startswith('S2IMAE:')
+    assert [n.rsplit('[', 1)[-1] for n in names[1:]] == ['cross]', 'joint]']
+    for row in models.values():
+        assert row['ms_per_step'] > 0

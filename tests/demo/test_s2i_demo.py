@@ -23,57 +23,79 @@ def _backbone(path):
             if k.startswith('backbone.')}
 
 
-@pytest.fixture(scope='module')
-def demo():
+def demo_module():
     spec = importlib.util.spec_from_file_location('s2i_demo', DEMO)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
+@pytest.fixture(scope='module')
+def demo():
+    return demo_module()
+
+
 def test_quick_demo_end_to_end(tmp_path):
     work = tmp_path / 'demo'
-    proc = run_cmd([sys.executable, DEMO, '--quick', '--work-dir',
-                    str(work)], timeout=600)
+    proc = run_cmd([sys.executable, DEMO, '--quick', '--algo', 'both',
+                    '--work-dir', str(work)], timeout=600)
     out = proc.stdout
     # the real tools ran, and their commands were shown
     for tool in ('tools/data/make_synthetic.py', 'tools/train.py',
                  'tools/test.py', 'tools/visualize_s2i.py',
                  'tools/analysis/visualize_mae.py'):
         assert f'python {tool}' in out, tool
-    # the rich table with both encoders and the three metrics
+    for config in demo_module().PRETRAIN_CFGS.values():
+        assert f'python tools/train.py {config}' in out, config
+    # the rich table with all encoders and the three metrics
     assert 'Linear probe on the held-out synthetic val split' in out
-    for text in ('MAE-pretrained (SSL)', 'random init', 'top-1', 'top-5',
-                 'mean class acc'):
+    for text in ('MAE-pretrained', 'DiffMAE-pretrained', 'random init',
+                 'DiffMAE - random', 'top-1', 'top-5', 'mean class acc'):
         assert text in out, text
-    # PNGs: one S2I figure per drawn sample, the MAE grid and its rows
+    # PNGs: one S2I figure per drawn sample, the MAE and DiffMAE grids
     assert len(list((work / 's2i_png').glob('*_s2i.png'))) == 2
     assert (work / 'mae_png' / 'mae_reconstruction.png').stat().st_size
-    assert len(list((work / 'mae_png').glob('sample_*.png'))) == 2
-    # the last line is the summary, also written to results.json, with the
-    # figures tools/test.py logged for each probe
+    assert (work / 'diffmae_png' / 'diffmae_inpainting.png').stat().st_size
+    for algo in ('mae', 'diffmae'):
+        assert len(list((work / f'{algo}_png').glob('sample_*.png'))) == 2
+    # the last line is the summary, also written to results.json
     last = json.loads(out.strip().splitlines()[-1])
+    names = ('mae', 'diffmae', 'random_init')
     assert json.loads((work / 'results.json').read_text()) == last
-    for name in ('ssl', 'random_init'):
+    for name in names:
+        assert last[f'{name}_top1'] <= last[f'{name}_top5'], name
+        # the figures are the ones tools/test.py logged for each probe
         logged = json.loads(
             next((work / f'test_{name}').glob('*/*.json')).read_text()
             .strip().splitlines()[-1])
-        for key, metric in (('top1', 'acc/top1'), ('top5', 'acc/top5')):
-            assert last[f'{name}_{key}'] == round(100 * logged[metric], 2)
-    # the pretrained encoder is the one the SSL probe used: every weight of
-    # the MAE backbone is loaded (and stayed frozen); only ln2, the norm of
-    # the mean-pooled feature that MAE pretraining does not have, is new
-    mae = _backbone(work / 'mae_pretrain' / 'epoch_2.pth')
-    ssl = _backbone(work / 'probe_ssl' / 'epoch_2.pth')
+        assert last[f'{name}_top1'] == round(100 * logged['acc/top1'], 2)
+        assert last[f'{name}_mean_class_acc'] == round(
+            100 * logged['acc/mean1'], 2)
+    assert 0 < last['mae_pretrain_s'] < last['wall_time_s']
+    assert 0 < last['diffmae_pretrain_s'] < last['wall_time_s']
+    # the probes ran the same schedule on the same data
+    logs = work / 'logs'
+    for name in names:
+        log = (logs / f'probe_{name}.log').read_text()
+        assert 'Epoch(train) [2]' in log
+        assert ('load backbone. in model from' in log) == (
+            name != 'random_init')
+    assert 'loss:' in (logs / 'diffmae_pretrain.log').read_text()
+    # the pretrained encoders are the ones the probes used: every weight of
+    # the pretrained backbone is loaded (and stayed frozen); only ln2, the
+    # norm of the mean-pooled feature that pretraining does not have, is new
     rand = _backbone(work / 'probe_random_init' / 'epoch_2.pth')
-    assert set(ssl) - set(mae) == {'ln2.weight', 'ln2.bias'}
-    assert all(torch.equal(ssl[k], mae[k]) for k in mae)
-    assert not any(torch.equal(rand[k], mae[k]) for k in mae
-                   if k.startswith('layers.') and k.endswith('.weight'))
-    # both probes scored every sample of the val split
+    for algo in ('mae', 'diffmae'):
+        pre = _backbone(work / f'{algo}_pretrain' / 'epoch_2.pth')
+        probe = _backbone(work / f'probe_{algo}' / 'epoch_2.pth')
+        assert set(probe) - set(pre) == {'ln2.weight', 'ln2.bias'}, algo
+        assert all(torch.equal(probe[k], pre[k]) for k in pre), algo
+        assert not any(torch.equal(rand[k], pre[k]) for k in pre
+                       if k.startswith('layers.') and k.endswith('.weight'))
+    # every probe scored every sample of the val split
     with open(work / 'data' / 'synthetic_ntu25.pkl', 'rb') as f:
         val = pickle.load(f)['split']['val']
-    for name in ('ssl', 'random_init'):
+    for name in names:
         with open(work / f'test_{name}' / 'scores.pkl', 'rb') as f:
             dump = pickle.load(f)
         assert sorted(dump['frame_dir']) == sorted(val)
@@ -89,9 +111,37 @@ def test_bad_arguments_fail_before_any_work(tmp_path):
     assert not (tmp_path / 'w').exists()
 
 
+def test_diffmae_decoder_needs_diffmae(demo, capsys):
+    # parsed in this process: were the check broken, nothing would start
+    with pytest.raises(SystemExit) as err:
+        demo.parse_args(['--diffmae-decoder', 'joint'])
+    assert err.value.code == 2
+    assert '--diffmae-decoder needs --algo diffmae' in capsys.readouterr().err
+    assert demo.parse_args(['--algo', 'both', '--diffmae-decoder',
+                            'cross']).diffmae_decoder == 'cross'
+
+
+def test_plan_for_diffmae_and_its_decoder(demo, tmp_path):
+    args = demo.parse_args(['--algo', 'diffmae', '--diffmae-decoder',
+                            'joint', '--work-dir', str(tmp_path / 'w')])
+    plan = demo.build_plan(args)
+    steps = {step.title: step.cmd for lane in plan.lanes for step in lane}
+    pretrain = steps['DiffMAE pretraining']
+    assert demo.PRETRAIN_CFGS['diffmae'] in pretrain
+    assert 'model.neck.variant=joint' in pretrain
+    assert 'model.neck.variant=joint' in steps[
+        'DiffMAE reconstruction PNGs']
+    assert 'MAE pretraining' not in steps
+    # the probe reads the DiffMAE checkpoint; random init runs beside it
+    assert any('diffmae_pretrain/epoch_500.pth' in word
+               for word in steps['linear probe (diffmae)'])
+    assert [s.title for s in plan.lanes[1]][0] == 'linear probe (random_init)'
+
+
+@pytest.mark.parametrize('algo', ['mae', 'diffmae'])
 @pytest.mark.parametrize('epochs', [2, 7, 300])
-def test_schedule_options_move_the_whole_schedule(demo, epochs):
-    cfg = Config.fromfile(osp.join(REPO, demo.PRETRAIN_CFG))
+def test_schedule_options_move_the_whole_schedule(demo, epochs, algo):
+    cfg = Config.fromfile(osp.join(REPO, demo.PRETRAIN_CFGS[algo]))
     cfg.merge_from_dict(demo.schedule_options(epochs, 0.1))
     warmup, cosine = cfg.param_scheduler
     assert cfg.train_cfg.max_epochs == epochs == cosine.end

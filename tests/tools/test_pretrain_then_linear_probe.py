@@ -1,5 +1,8 @@
 """A tiny S2I MAE pretraining, then a linear probe of its encoder, both
-through tools/dist_train.sh with 2 CPU processes."""
+through tools/dist_train.sh with 2 CPU processes; the same chain for a
+tiny DiffMAE through tools/train.py."""
+import sys
+
 import torch
 from mmengine.runner import CheckpointLoader
 
@@ -47,3 +50,43 @@ def test_dist_pretrain_then_linear_probe(tmp_path):
         assert torch.equal(probe[key], mae[key]), key
     # ... and the BatchNorm before the linear layer is not affine
     assert 'neck.bn.weight' not in probe and 'neck.bn.running_mean' in probe
+
+
+def test_diffmae_pretrain_then_linear_probe(tmp_path):
+    """tools/train.py: a tiny DiffMAE (bf16 autocast on the CPU), then a
+    linear probe whose frozen encoder is the DiffMAE encoder."""
+    ann_file = str(tmp_path / 'synthetic.pkl')
+    data = generate(num_per_class=2, seed=0, formats=('ntu25', ))['ntu25']
+    dump_annotation_file(data, ann_file)
+    pretrain_dir = tmp_path / 'diffmae'
+    out = run_cmd([sys.executable, 'tools/train.py',
+                   f'{FIXTURES}/configs/tiny_s2i_diffmae.py', '--work-dir',
+                   str(pretrain_dir), '--amp', '--cfg-options',
+                   f'train_dataloader.dataset.ann_file={ann_file}'])
+    assert 'loss:' in out.stdout + out.stderr
+    pretrained = pretrain_dir / 'epoch_2.pth'
+    diffmae = _weights(pretrained)
+    assert any(k.startswith('neck.decoder_blocks.0.cross_attn') for k in
+               diffmae)
+
+    probe_dir = tmp_path / 'probe'
+    out = run_cmd([sys.executable, 'tools/train.py',
+                   f'{FIXTURES}/configs/tiny_s2i_linear.py', '--work-dir',
+                   str(probe_dir), '--cfg-options',
+                   *(f'{split}_dataloader.dataset.ann_file={ann_file}'
+                     for split in ('train', 'val', 'test')),
+                   f'model.backbone.init_cfg.checkpoint={pretrained}'])
+    log = out.stdout + out.stderr
+    assert 'acc/top1' in log
+    assert 'unexpected key' not in log
+    # only the pooled-feature LayerNorm of out_type='avg_featmap' is new
+    missing = [line for line in log.splitlines() if 'missing keys' in line]
+    assert all(line.split('state_dict:')[1].strip() == 'ln2.weight, ln2.bias'
+               for line in missing), missing
+    probe = _weights(probe_dir / 'epoch_2.pth')
+    encoder = [k for k in probe if k.startswith('backbone.')
+               and 'ln2' not in k]
+    assert len(encoder) == len(
+        [k for k in diffmae if k.startswith('backbone.')])
+    for key in encoder:
+        assert torch.equal(probe[key], diffmae[key]), key

@@ -1,15 +1,20 @@
-"""Write PNG grids of S2I inputs, MAE masks and reconstructions.
+"""Write PNG grids of S2I inputs, masks and MAE / DiffMAE reconstructions.
 
-One row per sample, four panels: the S2I image, the image with the masked
-patches greyed out, the decoder's reconstruction, and the reconstruction
-pasted into the masked patches of the input. Each row is scaled by its
-input's value range, panels are enlarged (nearest neighbour) so small demo
-images stay readable.
+One row per sample. For MAE (``S2IMAE``), four panels: the S2I image, the
+image with the masked patches greyed out, the decoder's reconstruction, and
+the reconstruction pasted into the masked patches of the input. For DiffMAE
+(``S2IDiffMAE``): the S2I image, the masked image, the noisy masked patches
+at a few steps of the reverse diffusion (``--trajectory`` of them, from
+pure noise on), and the final inpainting (visible patches are the input's).
+Each row is scaled by its input's value range, panels are enlarged (nearest
+neighbour) so small demo images stay readable.
 
-Example::
+Examples::
 
     python tools/analysis/visualize_mae.py CONFIG CHECKPOINT \
         --out-dir work_dirs/mae_vis --num-samples 8 --mask-strategy joint
+    python tools/analysis/visualize_mae.py DIFFMAE_CONFIG CHECKPOINT \
+        --out-dir work_dirs/diffmae_vis --sampler ddpm --num-steps 1000
 """
 import argparse
 import math
@@ -26,18 +31,20 @@ from mmengine.dataset import default_collate
 from mmengine.runner import load_checkpoint
 
 import s2i_mm
+from s2i_mm.models.selfsup.diffmae import SAMPLERS
 from s2i_mm.models.selfsup.masking import MASK_STRATEGIES, num_masked
 from s2i_mm.registry import DATASETS, MODELS
 
-PANELS = ('input', 'masked', 'reconstruction', 'visible + reconstruction')
+MAE_PANELS = ('reconstruction', 'visible + reconstruction')
 GREY = 128
 GAP = 4
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
-        description='Visualise MAE reconstructions of S2I images')
-    parser.add_argument('config', help='MAE pretraining config file')
+        description='Visualise MAE reconstructions / DiffMAE inpaintings '
+        'of S2I images')
+    parser.add_argument('config', help='MAE or DiffMAE pretraining config')
     parser.add_argument('checkpoint', help='pretraining checkpoint')
     parser.add_argument(
         '--out-dir', required=True, help='folder for the PNG files')
@@ -59,7 +66,23 @@ def parse_args(argv=None):
         type=int,
         default=None,
         help='panel enlargement factor (default: panels at least 128 px)')
-    parser.add_argument('--seed', type=int, default=0, help='mask seed')
+    parser.add_argument(
+        '--sampler',
+        choices=SAMPLERS,
+        default='ddim',
+        help='DiffMAE: reverse diffusion sampler')
+    parser.add_argument(
+        '--num-steps',
+        type=int,
+        default=50,
+        help='DiffMAE: denoising steps (1 .. T of the schedule)')
+    parser.add_argument(
+        '--trajectory',
+        type=int,
+        default=4,
+        help='DiffMAE: intermediate denoising states drawn per row')
+    parser.add_argument(
+        '--seed', type=int, default=0, help='mask (and noise) seed')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -69,11 +92,11 @@ def parse_args(argv=None):
 
 
 def build_model(cfg, checkpoint, mask_strategy=None, mask_ratio=None):
-    """Build the MAE model of ``cfg`` and load ``checkpoint`` into it."""
+    """Build the MAE / DiffMAE model of ``cfg``, load ``checkpoint``."""
     model = MODELS.build(cfg.model)
-    if not hasattr(model, 'reconstruct'):
+    if not hasattr(model, 'reconstruct') and not hasattr(model, 'inpaint'):
         raise ValueError(f'{type(model).__name__} cannot reconstruct; the '
-                         'config must build an S2IMAE model')
+                         'config must build an S2IMAE or S2IDiffMAE model')
     load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
     backbone = model.backbone
     if mask_strategy is not None:
@@ -103,33 +126,34 @@ def to_display(images, low, high):
     return scaled.clamp(0, 255).round().byte().permute(0, 2, 3, 1).numpy()
 
 
-def make_rows(inputs, out, scale):
-    """One uint8 RGB row image per sample with the four panels."""
+def make_rows(inputs, mask, panels, scale):
+    """One uint8 RGB row image per sample.
+
+    Panels: the input, the input with the masked pixels grey, then each of
+    ``panels`` (``[B, C, H, W]`` images in the input's value space).
+    """
     flat = inputs.flatten(1)
     low = flat.min(1).values.view(-1, 1, 1, 1)
     high = flat.max(1).values.view(-1, 1, 1, 1)
-    mask = out['mask'].permute(0, 2, 3, 1).numpy() > 0.5
     masked = to_display(inputs, low, high)
-    masked[np.broadcast_to(mask, masked.shape)] = GREY
-    panels = [
-        to_display(inputs, low, high), masked,
-        to_display(out['reconstruction'], low, high),
-        to_display(out['pasted'], low, high)
-    ]
+    grey = mask.permute(0, 2, 3, 1).numpy() > 0.5
+    masked[np.broadcast_to(grey, masked.shape)] = GREY
+    shown = [to_display(inputs, low, high), masked]
+    shown += [to_display(panel, low, high) for panel in panels]
     rows = []
     for i in range(inputs.shape[0]):
         parts = []
-        for panel in panels:
+        for panel in shown:
             img = panel[i].repeat(scale, axis=0).repeat(scale, axis=1)
             parts += [img, np.full((img.shape[0], GAP, 3), 255, np.uint8)]
         rows.append(np.concatenate(parts[:-1], axis=1))
     return rows
 
 
-def header(width, panel_width, text_scale=0.4):
+def header(names, width, panel_width, text_scale=0.4):
     """White strip naming the panels."""
     strip = np.full((18, width, 3), 255, np.uint8)
-    for i, name in enumerate(PANELS):
+    for i, name in enumerate(names):
         cv2.putText(strip, name, (i * (panel_width + GAP) + 2, 13),
                     cv2.FONT_HERSHEY_SIMPLEX, text_scale, (0, 0, 0), 1,
                     cv2.LINE_AA)
@@ -152,9 +176,34 @@ def write_png(path, rgb):
         raise
 
 
+def trajectory_indices(num_steps, count):
+    """``count`` step indices spread over ``0 .. num_steps - 1``."""
+    count = max(0, min(count, num_steps))
+    if count == 0:
+        return []
+    return sorted({int(i) for i in np.linspace(0, num_steps - 1, count)})
+
+
+def predict(model, inputs, sampler='ddim', num_steps=50, trajectory=4):
+    """Run the model: ``(grid file name, panel names, mask, panels)``."""
+    if hasattr(model, 'inpaint'):
+        out = model.inpaint(
+            inputs, sampler=sampler, num_steps=num_steps,
+            record_steps=trajectory_indices(num_steps, trajectory))
+        names = [f'x_t, t={t}' for t in out['trajectory_steps']]
+        return ('diffmae_inpainting.png', names + [f'{sampler} inpainting'],
+                out['mask'], out['trajectory'] + [out['inpainting']])
+    out = model.reconstruct(inputs)
+    return ('mae_reconstruction.png', list(MAE_PANELS), out['mask'],
+            [out['reconstruction'], out['pasted']])
+
+
 def visualize(cfg, checkpoint, out_dir, num_samples=8, split='train',
-              mask_strategy=None, mask_ratio=None, scale=None, seed=0):
-    """Write ``mae_reconstruction.png`` and one ``sample_<i>.png`` per row.
+              mask_strategy=None, mask_ratio=None, scale=None, seed=0,
+              sampler='ddim', num_steps=50, trajectory=4):
+    """Write the grid (``mae_reconstruction.png`` for MAE,
+    ``diffmae_inpainting.png`` for DiffMAE) and one ``sample_<i>.png`` per
+    row.
 
     Returns:
         list[str]: The written files, the grid first.
@@ -164,28 +213,26 @@ def visualize(cfg, checkpoint, out_dir, num_samples=8, split='train',
     data = model.data_preprocessor(batch, False)
     inputs = data['inputs']
     torch.manual_seed(seed)
-    out = model.reconstruct(inputs)
+    grid_name, names, mask, panels = predict(model, inputs, sampler,
+                                             num_steps, trajectory)
     # back from the preprocessor's normalisation to S2I values
     preprocessor = model.data_preprocessor
     if getattr(preprocessor, '_enable_normalize', False):
         std, mean = preprocessor.std.cpu(), preprocessor.mean.cpu()
         inputs = inputs * std + mean
-        out = {
-            k: (v * std + mean if k != 'mask' else v)
-            for k, v in out.items()
-        }
+        panels = [panel * std + mean for panel in panels]
     h, w = inputs.shape[-2:]
     scale = scale or max(1, math.ceil(128 / min(h, w)))
-    rows = make_rows(inputs.float(), {k: v.float() for k, v in out.items()},
-                     scale)
+    rows = make_rows(inputs.float(), mask.float(),
+                     [panel.float() for panel in panels], scale)
     os.makedirs(out_dir, exist_ok=True)
     written = []
     width = rows[0].shape[1]
     separator = np.full((GAP, width, 3), 255, np.uint8)
-    grid = [header(width, w * scale)]
+    grid = [header(['input', 'masked', *names], width, w * scale)]
     for row in rows:
         grid += [row, separator]
-    grid_path = osp.join(out_dir, 'mae_reconstruction.png')
+    grid_path = osp.join(out_dir, grid_name)
     write_png(grid_path, np.concatenate(grid[:-1], axis=0))
     written.append(grid_path)
     for i, row in enumerate(rows):
@@ -204,7 +251,8 @@ def main(argv=None):
     try:
         written = visualize(cfg, args.checkpoint, args.out_dir,
                             args.num_samples, args.split, args.mask_strategy,
-                            args.mask_ratio, args.scale, args.seed)
+                            args.mask_ratio, args.scale, args.seed,
+                            args.sampler, args.num_steps, args.trajectory)
     except (ValueError, FileNotFoundError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 1

@@ -15,10 +15,10 @@ from ..utils.position_embedding import (
     to_grid,
 )
 
-__all__ = ['S2IMAEPretrainDecoder']
+__all__ = ['resolve_grid', 'S2IMAEPretrainDecoder']
 
 
-def _resolve_grid(num_patches: Optional[int],
+def resolve_grid(num_patches: Optional[int],
                   patch_resolution: Optional[Sequence[int]]):
     if patch_resolution is not None:
         grid = to_grid(patch_resolution)
@@ -67,11 +67,16 @@ class S2IMAEPretrainDecoder(MAEPretrainDecoder):
                  patch_resolution: Optional[Sequence[int]] = None,
                  interpolate_mode: str = 'bicubic',
                  **kwargs) -> None:
-        grid = _resolve_grid(num_patches, patch_resolution)
+        grid = resolve_grid(num_patches, patch_resolution)
         super().__init__(num_patches=grid[0] * grid[1], **kwargs)
         self.patch_resolution = grid
         self.interpolate_mode = interpolate_mode
         self._register_load_state_dict_pre_hook(self._prepare_pos_embed)
+
+    @property
+    def embed_dim(self) -> int:
+        """Width of the encoder features the decoder reads."""
+        return self.decoder_embed.in_features
 
     def init_weights(self) -> None:
         """Sine-cosine ``decoder_pos_embed`` on the real grid."""

@@ -1,3 +1,5 @@
+from .diffmae import DiffusionSchedule, S2IDiffMAE
+from .masked_base import S2IMaskedSelfSupervisor
 from .masking import (
                       MASK_STRATEGIES,
                       generate_patch_mask,
@@ -8,5 +10,6 @@ from .s2i_mae import S2IMAE, S2IMAEViT
 
 __all__ = [
     'MASK_STRATEGIES', 'generate_patch_mask', 'mask_to_restore_ids',
-    'num_masked', 'S2IMAE', 'S2IMAEViT'
+    'num_masked', 'S2IMAE', 'S2IMAEViT', 'S2IMaskedSelfSupervisor',
+    'DiffusionSchedule', 'S2IDiffMAE'
 ]

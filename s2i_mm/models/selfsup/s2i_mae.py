@@ -1,8 +1,11 @@
 """MAE on S2I images: mmpretrain's MAE with S2I masking and any grid size.
 
-:class:`S2IMAEViT` subclasses mmpretrain's ``MAEViT`` and :class:`S2IMAE`
-its ``MAE``; the decoder and head subclasses live in
-:mod:`s2i_mm.models.necks` and :mod:`s2i_mm.models.heads`.
+:class:`S2IMAEViT` subclasses mmpretrain's ``MAEViT`` (it is also
+DiffMAE's encoder) and :class:`S2IMAE` its ``MAE``, with what all S2I
+masked-image-modelling algorithms share from
+:class:`~.masked_base.S2IMaskedSelfSupervisor`; the decoder and head
+subclasses live in :mod:`s2i_mm.models.necks` and
+:mod:`s2i_mm.models.heads`.
 """
 from typing import Dict, Tuple
 
@@ -11,12 +14,12 @@ from mmpretrain.models import MAE, MAEViT, VisionTransformer
 
 from s2i_mm.registry import MODELS
 
-from ..heads.s2i_mae_head import patchify, unpatchify
 from ..utils.position_embedding import (
     build_grid_sincos_pos_embed,
     has_pretrained_init,
     resize_pos_embed_in_state_dict,
 )
+from .masked_base import S2IMaskedSelfSupervisor
 from .masking import (
     MASK_STRATEGIES,
     generate_patch_mask,
@@ -125,7 +128,10 @@ class S2IMAEViT(MAEViT):
             x, 1, ids_keep.unsqueeze(-1).expand(-1, -1, x.shape[-1]))
         return x_masked, mask.to(x.dtype), ids_restore
 
-    def forward(self, x: torch.Tensor, mask: bool = True):
+    def forward(self,
+                x: torch.Tensor,
+                mask: bool = True,
+                return_layers: bool = False):
         """Masked encoding (``mask=True``) or plain features.
 
         Args:
@@ -133,10 +139,16 @@ class S2IMAEViT(MAEViT):
             mask (bool, optional): ``True`` to mask patches (pretraining);
                 ``None`` or ``False`` to return ViT features without
                 masking.
+            return_layers (bool): With masking, return the output of every
+                layer instead of the last one only (DiffMAE's top-down
+                decoder reads them). Defaults to False.
 
         Returns:
             tuple: ``(latent, mask, ids_restore)`` when masking, as
-            ``MAEViT.forward``; otherwise the ``VisionTransformer`` outputs.
+            ``MAEViT.forward``; ``latent`` is a list with one
+            ``[B, 1 + L_keep, C]`` tensor per layer when ``return_layers``
+            (the last one after the final norm, as ``latent`` is).
+            Otherwise the ``VisionTransformer`` outputs.
         """
         if mask is None or mask is False:
             return VisionTransformer.forward(self, x)
@@ -147,91 +159,38 @@ class S2IMAEViT(MAEViT):
                 f'{x.shape[-2]}x{x.shape[-1]}; masked pretraining uses a '
                 'fixed position embedding, so resize the S2I images to '
                 'img_size in the pipeline or change img_size.')
-        return super().forward(x, mask=True)
+        if not return_layers:
+            return super().forward(x, mask=True)
+        # MAEViT.forward returns the last layer only; hooks collect the
+        # others while it runs, so its masked forward stays the one used.
+        outputs = []
+        handles = [
+            layer.register_forward_hook(
+                lambda module, args, out: outputs.append(out))
+            for layer in self.layers
+        ]
+        try:
+            latent, patch_mask, ids_restore = super().forward(x, mask=True)
+        finally:
+            for handle in handles:
+                handle.remove()
+        outputs[-1] = latent
+        return outputs, patch_mask, ids_restore
 
 
 @MODELS.register_module()
-class S2IMAE(MAE):
+class S2IMAE(S2IMaskedSelfSupervisor, MAE):
     """MAE for S2I images, checking that its parts agree.
 
-    mmpretrain's ``MAE`` with two additions:
-
-    - at construction, the backbone's patch grid and size, the decoder's
-      ``num_patches`` / ``patch_resolution``, ``embed_dim`` and output width
-      and the head's ``patch_size`` must agree; a mismatch raises one
-      ``ValueError`` saying which values to change (upstream fails later
-      with a shape error deep in a forward pass);
-    - :meth:`reconstruct` returns the mask and the reconstruction as images,
-      for visualisation;
-    - inputs may come from either collate function: with mmengine's
-      ``pseudo_collate`` mmpretrain's ``SelfSupDataPreprocessor`` returns a
-      list of ``[C, H, W]`` images (it reads a list as views), which are
-      stacked into one batch here.
+    mmpretrain's ``MAE`` with what :class:`~.S2IMaskedSelfSupervisor`
+    adds (one clear error when backbone, decoder and head disagree; inputs
+    from either collate function) and :meth:`reconstruct`, which returns
+    the mask and the reconstruction as images, for visualisation.
 
     Args:
         **kwargs: Arguments of ``mmpretrain.models.MAE`` (``backbone``,
             ``neck``, ``head``, ``data_preprocessor``, ``init_cfg``).
     """
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self._check_parts_agree()
-
-    def _check_parts_agree(self) -> None:
-        backbone, neck, head = self.backbone, self.neck, self.head
-        grid = tuple(backbone.patch_resolution)
-        problems = []
-        if neck.num_patches != grid[0] * grid[1]:
-            problems.append(
-                f'neck.num_patches={neck.num_patches} but the backbone '
-                f'(img_size={tuple(backbone.img_size)}, patch_size='
-                f'{backbone.patch_size}) has {grid[0]}x{grid[1]}='
-                f'{grid[0] * grid[1]} patches')
-        neck_grid = getattr(neck, 'patch_resolution', None)
-        if (neck_grid is not None and tuple(neck_grid) != grid
-                and neck.num_patches == grid[0] * grid[1]):
-            problems.append(
-                f'neck.patch_resolution={tuple(neck_grid)} but the backbone '
-                f'patch grid is {grid}')
-        if neck.decoder_embed.in_features != backbone.embed_dims:
-            problems.append(
-                f'neck.embed_dim={neck.decoder_embed.in_features} but the '
-                f'backbone width is {backbone.embed_dims}')
-        ph, pw = backbone.patch_size
-        if ph != pw or head.patch_size != ph:
-            problems.append(
-                f'head.patch_size={head.patch_size} but the backbone '
-                f'patch_size is {(ph, pw)} (square patches only)')
-        target_dims = head.patch_size**2 * head.in_channels
-        if neck.decoder_pred.out_features != target_dims:
-            problems.append(
-                f'the decoder predicts {neck.decoder_pred.out_features} '
-                f'values per patch but the head targets {target_dims} '
-                '(patch_size**2 * in_channels): set neck.patch_size and '
-                'neck.in_chans like the head')
-        if problems:
-            raise ValueError(
-                'S2IMAE parts disagree: ' + '; '.join(problems) +
-                '. Derive backbone.img_size, backbone.patch_size, '
-                'neck.num_patches (or neck.patch_resolution), neck.patch_size,'
-                ' neck.embed_dim and head.patch_size from the same config '
-                'variables.')
-
-    @staticmethod
-    def _as_batch(inputs) -> torch.Tensor:
-        """``[B, C, H, W]`` from a tensor, a list of images or one view."""
-        if torch.is_tensor(inputs):
-            return inputs
-        if all(torch.is_tensor(x) and x.dim() == 3 for x in inputs):
-            return torch.stack(list(inputs))
-        if len(inputs) == 1 and torch.is_tensor(inputs[0]):
-            return inputs[0]
-        raise ValueError('S2IMAE expects one view of [B, C, H, W] images, got '
-                         f'a list of {len(inputs)} inputs')
-
-    def extract_feat(self, inputs):
-        """Unmasked encoder features (as ``MAE.extract_feat``)."""
-        return super().extract_feat(self._as_batch(inputs))
 
     def loss(self, inputs, data_samples, **kwargs):
         """MAE reconstruction loss (as ``MAE.loss``)."""
@@ -257,19 +216,10 @@ class S2IMAE(MAE):
               reconstruction in the masked ones.
         """
         inputs = self._as_batch(inputs)
-        grid = tuple(self.backbone.patch_resolution)
         latent, mask, ids_restore = self.backbone(inputs)
-        pred = self.neck(latent, ids_restore)
-        p, channels = self.head.patch_size, self.head.in_channels
-        if self.head.norm_pix:
-            target = patchify(inputs, p, channels)
-            mean = target.mean(dim=-1, keepdim=True)
-            var = target.var(dim=-1, keepdim=True)
-            pred = pred * (var + 1.e-6)**.5 + mean
-        recon = unpatchify(pred, grid, p, channels)
-        pixel_mask = mask.view(-1, 1, *grid).repeat_interleave(
-            p, dim=2).repeat_interleave(p, dim=3)
+        recon = self.patches_to_images(self.neck(latent, ids_restore), inputs)
+        pixel_mask = self.pixel_mask(mask)
         return dict(
             mask=pixel_mask,
             reconstruction=recon,
-            pasted=inputs * (1 - pixel_mask) + recon * pixel_mask)
+            pasted=self.paste(inputs, recon, pixel_mask))

@@ -1,0 +1,13 @@
+# Fine-tuning of a DiffMAE encoder: S2I-MAE's protocol
+# ../../s2i_mae/benchmarks/
+#     vit-base-p16_ft-8xb32-100e_ntu120-xset.py
+# on the encoder pretrained by
+# ../diffmae_vit-base-p16_8xb64-400e_ntu120-xset.py
+# (a DiffMAE checkpoint's `backbone.` weights load where an MAE one's do).
+_base_ = [
+    '../../s2i_mae/benchmarks/'
+    'vit-base-p16_ft-8xb32-100e_ntu120-xset.py'
+]
+pretrained = ('work_dirs/diffmae_vit-base-p16_8xb64-400e_ntu120-xset/'
+              'epoch_400.pth')
+model = dict(backbone=dict(init_cfg=dict(checkpoint=pretrained)))
