@@ -3,10 +3,11 @@ from .masking import (
                       generate_patch_mask,
                       mask_to_restore_ids,
                       num_masked,
+                      patch_motion,
 )
 from .s2i_mae import S2IMAE, S2IMAEViT
 
 __all__ = [
     'MASK_STRATEGIES', 'generate_patch_mask', 'mask_to_restore_ids',
-    'num_masked', 'S2IMAE', 'S2IMAEViT'
+    'num_masked', 'patch_motion', 'S2IMAE', 'S2IMAEViT'
 ]
