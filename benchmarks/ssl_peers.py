@@ -41,13 +41,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from rich.progress import Progress
 from rich.table import Table
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -60,6 +54,7 @@ from s2i_demo import (  # noqa: E402
     StepFailed,
     cfg_options,
     data_options,
+    progress_columns,
     read_test_metrics,
     repo_path,
     schedule_options,
@@ -360,10 +355,7 @@ def main(argv=None) -> int:
     os.chdir(REPO)  # the commands' relative paths are relative to the repo
     chains = build_chains(args, ann_file)
     lanes = spread(chains, args)
-    columns = (SpinnerColumn(), TextColumn('{task.description}'),
-               BarColumn(), TextColumn('{task.fields[done]}'),
-               TimeElapsedColumn())
-    with Progress(*columns, console=console) as progress:
+    with Progress(*progress_columns(), console=console) as progress:
         runner = Runner(progress, args.threads)
         # the tools import this checkout's s2i_mm and projects/
         runner.env['PYTHONPATH'] = REPO

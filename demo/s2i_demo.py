@@ -357,6 +357,12 @@ class Runner:
             raise StepFailed('\n'.join(self.errors))
 
 
+def progress_columns() -> tuple:
+    """Columns of the progress display: step, bar, epochs, elapsed time."""
+    return (SpinnerColumn(), TextColumn('{task.description}'), BarColumn(),
+            TextColumn('{task.fields[done]}'), TimeElapsedColumn())
+
+
 def show(cmd: List[str]) -> str:
     """``cmd`` as typed in a shell at the repository root."""
     words = ['python' if cmd[0] == sys.executable else cmd[0], *cmd[1:]]
@@ -420,10 +426,7 @@ def main(argv=None) -> int:
     console = Console()
     plan = build_plan(args)
     os.chdir(REPO)  # the plan's relative paths are relative to the repo
-    columns = (SpinnerColumn(), TextColumn('{task.description}'),
-               BarColumn(), TextColumn('{task.fields[done]}'),
-               TimeElapsedColumn())
-    with Progress(*columns, console=console) as progress:
+    with Progress(*progress_columns(), console=console) as progress:
         runner = Runner(progress, args.threads)
         for step in [plan.first, *plan.lanes[0], *plan.lanes[1]]:
             runner.add(step)

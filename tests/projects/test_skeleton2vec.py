@@ -116,10 +116,11 @@ def test_targets_hand_checked():
 
 def test_token_motion_hand_checked():
     seq = torch.zeros(1, 4, 2, 3)
-    seq[0, :, 1, 0] = torch.tensor([0., 3., 6., 6.])  # joint 1 moves in x
+    seq[0, :, 1, 0] = torch.tensor([0., 3., 0., 6.])  # joint 1 moves in x
     motion = token_motion(seq, segment_len=2)
-    # |step| per frame [3, 3, 0, 0(last)], over 3 channels: 1, 1, 0, 0
-    assert torch.allclose(motion, torch.tensor([[[0., 1.], [0., 0.]]]))
+    # |step| per frame: 3, 3, 6, 0 (after the last frame); over 3 channels
+    # 1, 1, 2, 0; per segment of 2 frames: 1 and 1
+    assert torch.allclose(motion, torch.tensor([[[0., 1.], [0., 1.]]]))
 
 
 def test_tube_masks_on_tokens():

@@ -4,7 +4,10 @@
 # NTU-60 x-sub config (configs/ntu60_xsub/pretrain_skt2vec2.yaml of
 # github.com/Ruizhuo-Xu/Skeleton2vec) unless marked ours; see
 # ../README.md.
-_base_ = ['../../../configs/demo/_base_/skeleton_sequences.py']
+_base_ = [
+    '../../../configs/demo/_base_/skeleton_sequences.py',
+    './_base_/skeleton2vec_schedule.py',
+]
 custom_imports = dict(
     imports=['projects.skeleton2vec.models'], allow_failed_imports=False)
 
@@ -58,21 +61,10 @@ model = dict(
 val_dataloader = val_evaluator = val_cfg = None
 test_dataloader = test_evaluator = test_cfg = None
 
+# the official optimiser and schedule (./_base_/skeleton2vec_schedule.py)
+# over 200 epochs, the warm-up 2.5 % of them as there (20 of 800)
 max_epochs = 200
-warmup_epochs = 5  # the official 20 of 800 epochs, 2.5 %
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(
-        type='AdamW', lr=1e-3, betas=(0.9, 0.95), weight_decay=0.05),
-    # no decay on biases, norms, layer scales, position embeddings and the
-    # mask token (the official weight_decay_groups and no_weight_decay)
-    paramwise_cfg=dict(
-        flat_decay_mult=0.,
-        custom_keys={
-            'pos_embed': dict(decay_mult=0.),
-            'mask_token': dict(decay_mult=0.)
-        }),
-    clip_grad=dict(max_norm=4.0))
+warmup_epochs = 5
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0,
          end=warmup_epochs, convert_to_iter_based=True),
@@ -80,7 +72,7 @@ param_scheduler = [
          by_epoch=True, begin=warmup_epochs, end=max_epochs, eta_min=1e-5,
          convert_to_iter_based=True)
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
+train_cfg = dict(max_epochs=max_epochs)
 default_hooks = dict(
     logger=dict(interval=50),
     checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))

@@ -2,7 +2,10 @@
 # (configs/ntu60_xsub/pretrain_skt2vec2.yaml of
 # github.com/Ruizhuo-Xu/Skeleton2vec): 2 GPUs x 64 sequences, 800 epochs.
 # The train split only, its labels unused. See ../README.md.
-_base_ = ['./_base_/ntu60_xsub_sequences.py']
+_base_ = [
+    './_base_/ntu60_xsub_sequences.py',
+    './_base_/skeleton2vec_schedule.py',
+]
 
 model = dict(
     type='Skeleton2vec',
@@ -29,26 +32,5 @@ val_dataloader = val_evaluator = val_cfg = None
 test_dataloader = test_evaluator = test_cfg = None
 train_dataloader = dict(batch_size=64)
 
-max_epochs = 800
-warmup_epochs = 20
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(
-        type='AdamW', lr=1e-3, betas=(0.9, 0.95), weight_decay=0.05),
-    paramwise_cfg=dict(
-        flat_decay_mult=0.,
-        custom_keys={
-            'pos_embed': dict(decay_mult=0.),
-            'mask_token': dict(decay_mult=0.)
-        }),
-    clip_grad=dict(max_norm=4.0))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0,
-         end=warmup_epochs, convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs,
-         by_epoch=True, begin=warmup_epochs, end=max_epochs, eta_min=1e-5,
-         convert_to_iter_based=True)
-]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
 default_hooks = dict(checkpoint=dict(interval=100, max_keep_ckpts=2))
 auto_scale_lr = dict(base_batch_size=128)

@@ -1,41 +1,21 @@
 # Linear probe of the SkeletonMAE encoder pretrained by
 # ./skeletonmae_gin-w16-l3_1xb32-200e_synthetic.py, with the S2I demo's
-# probe protocol (../../../configs/demo/_base_/linear_probe_50e.py: same
-# splits, loaders, schedule, non-affine BatchNorm + linear layer on
+# probe protocol (../../../configs/demo/_base_/sequence_linear_probe.py:
+# same splits, loaders, schedule, non-affine BatchNorm + linear layer on
 # mean-pooled features), for benchmarks/ssl_peers.py.
-_base_ = [
-    '../../../configs/demo/_base_/skeleton_sequences.py',
-    '../../../configs/demo/_base_/linear_probe_50e.py',
-]
+_base_ = ['../../../configs/demo/_base_/sequence_linear_probe.py']
 custom_imports = dict(
     imports=['projects.skeletonmae.models'], allow_failed_imports=False)
 
-embed_dims = 16
-pretrained = 'work_dirs/ssl_peers/skeletonmae/epoch_200.pth'
+pretrained = 'work_dirs/ssl_peers/skeletonmae/pretrain/epoch_200.pth'
 model = dict(
-    type='ImageClassifier',
-    data_preprocessor=dict(type='ClsDataPreprocessor'),
     backbone=dict(
         type='SkeletonGINEncoder',
         skeleton_format='ntu25',
         clip_len=64,
         segment_len=4,
-        embed_dims=embed_dims,
+        embed_dims=16,
         num_layers=3,
         frozen=True,
         init_cfg=dict(
-            type='Pretrained', checkpoint=pretrained, prefix='backbone.')),
-    neck=dict(type='ClsBatchNormNeck', input_features=embed_dims),
-    head=dict(
-        type='LinearClsHead',
-        num_classes={{_base_.num_classes}},
-        in_channels=embed_dims,
-        topk=(1, 5),
-        loss=dict(type='CrossEntropyLoss'),
-        init_cfg=[dict(type='TruncNormal', layer='Linear', std=0.01)]))
-
-# a last batch of one sample would stop the BatchNorm neck
-train_dataloader = dict(drop_last=True)
-default_hooks = dict(
-    logger=dict(interval=50),
-    checkpoint=dict(interval={{_base_.max_epochs}}, max_keep_ckpts=1))
+            type='Pretrained', checkpoint=pretrained, prefix='backbone.')))
