@@ -383,11 +383,15 @@ def main(argv=None) -> int:
         threads=args.threads,
         subjects=split_subjects,
         rows=rows,
+        # every tool process together (with --lanes processes at a time,
+        # the least wall time the run can take is about this / lanes)
+        steps_cpu_s=round(sum(c for _, c in runner.seconds.values()), 1),
         wall_time_s=round(time.perf_counter() - start, 1))
     write_json(osp.join(work, 'results.json'), summary)
     print(f'train subjects {split_subjects["train"]}, val subjects '
           f'{split_subjects["val"]} (disjoint); commit {summary["commit"]}; '
-          f'total wall time {summary["wall_time_s"]:.0f} s')
+          f'wall time {summary["wall_time_s"]:.0f} s, CPU time of the tools '
+          f'{summary["steps_cpu_s"]:.0f} s')
     print(json.dumps(summary), flush=True)
     return 0
 
