@@ -25,8 +25,11 @@ the last line is the figures as JSON (also ``<work-dir>/results.json``).
 
 Example::
 
-    python benchmarks/ssl_peers.py               # ~25 min on 2 idle cores
-    python benchmarks/ssl_peers.py --quick       # a smoke run
+    python benchmarks/ssl_peers.py           # ~1,500 CPU seconds in all
+    python benchmarks/ssl_peers.py --quick   # a smoke run
+
+(The tools' processes of the default run used 1,462 CPU seconds, so two
+free cores should take about 15 minutes; see docs/benchmarks.md.)
 """
 import argparse
 import json
@@ -198,8 +201,12 @@ def subjects(ann_file: str) -> Dict[str, List[int]]:
         split = pickle.load(f)['split']
     found = {}
     for name, frame_dirs in split.items():
-        found[name] = sorted(
-            {int(re.match(r'S(\d+)A', d).group(1)) for d in frame_dirs})
+        names = [re.match(r'S(\d+)A', d) for d in frame_dirs]
+        if not all(names):
+            bad = frame_dirs[names.index(None)]
+            raise StepFailed(f'{ann_file}: sample {bad!r} of split {name!r} '
+                             'does not name its subject (S<subject>A...)')
+        found[name] = sorted({int(n.group(1)) for n in names})
     shared = set(found['train']) & set(found['val'])
     if shared:
         raise StepFailed(f'subjects {sorted(shared)} are in both the train '

@@ -86,6 +86,21 @@ def test_model_updates_its_teacher_every_loss():
     assert torch.allclose(moved, torch.full_like(moved, 0.075), atol=1e-6)
 
 
+def test_teacher_starts_as_the_initialised_student(tmp_path):
+    torch.manual_seed(4)
+    model = tiny_skeleton2vec()
+    for key, value in model.backbone.state_dict().items():
+        assert torch.equal(model.teacher.module.state_dict()[key], value)
+    # a whole-model checkpoint keeps its own teacher
+    model.teacher.module.norm.bias.data.fill_(3.)
+    path = tmp_path / 'model.pth'
+    torch.save(dict(state_dict=model.state_dict()), path)
+    loaded = tiny_skeleton2vec(
+        init_cfg=dict(type='Pretrained', checkpoint=str(path)))
+    assert (loaded.teacher.module.norm.bias == 3.).all()
+    assert not (loaded.backbone.norm.bias == 3.).all()
+
+
 def test_targets_hand_checked():
     # one sequence of 2 tokens, 2 channels, 2 layers
     layer1 = torch.tensor([[[1., 2.], [3., 6.]]])

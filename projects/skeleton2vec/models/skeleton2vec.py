@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from mmpretrain.models import BaseSelfSupervisor
 
 from s2i_mm.models.selfsup import generate_patch_mask, mask_to_restore_ids
+from s2i_mm.models.utils import has_pretrained_init
 from s2i_mm.registry import MODELS
 
 from .skeleton_transformer import person_sequences
@@ -166,9 +167,11 @@ class Skeleton2vec(BaseSelfSupervisor):
                  **(teacher or {})))
 
     def init_weights(self) -> None:
-        """Initialise the student, then start the teacher as its copy."""
+        """Initialise the student, then start the teacher as its copy
+        (unless a whole checkpoint, teacher included, was loaded)."""
         super().init_weights()
-        self.teacher.module.load_state_dict(self.backbone.state_dict())
+        if not has_pretrained_init(self.init_cfg):
+            self.teacher.module.load_state_dict(self.backbone.state_dict())
 
     def extract_feat(self, inputs: torch.Tensor):
         """The student encoder's pooled features."""
