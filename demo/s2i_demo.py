@@ -41,7 +41,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from rich.console import Console
 from rich.progress import (
@@ -315,6 +315,8 @@ class Runner:
         self.env = dict(os.environ, OMP_NUM_THREADS=str(threads),
                         MKL_NUM_THREADS=str(threads), PYTHONUNBUFFERED='1')
         self.tasks = {}
+        #: id(step) -> (wall seconds, CPU seconds) of each finished step
+        self.seconds: Dict[int, Tuple[float, float]] = {}
         self.children = []
         self.stop = threading.Event()
         self.errors: List[str] = []
@@ -333,11 +335,12 @@ class Runner:
         self.progress.start_task(task)
         start = time.perf_counter()
         os.makedirs(osp.dirname(step.log), exist_ok=True)
+        start = time.perf_counter()
         with open(step.log, 'w') as log:
             child = subprocess.Popen(step.cmd, stdout=log,
                                      stderr=subprocess.STDOUT, env=self.env)
             self.children.append(child)
-            while child.poll() is None:
+            while not self._reaped(child, step, start):
                 if self.stop.wait(0.5):
                     child.terminate()
                     child.wait()
@@ -353,6 +356,19 @@ class Runner:
                 f'end of {step.log}:\n{tail(step.log)}')
         self.progress.update(task, completed=step.epochs or 1,
                              total=step.epochs or 1)
+
+    def _reaped(self, child: subprocess.Popen, step: Step,
+                start: float) -> bool:
+        """Whether ``child`` has ended; if so record its wall and CPU time
+        (``os.wait4`` gives the CPU time of this child alone, also while
+        other steps run beside it)."""
+        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+        if not pid:
+            return False
+        child.returncode = os.waitstatus_to_exitcode(status)
+        self.seconds[id(step)] = (time.perf_counter() - start,
+                                  usage.ru_utime + usage.ru_stime)
+        return True
 
     def run_lane(self, steps: List[Step]) -> None:
         """Run ``steps`` in order; on failure record it, stop the others."""
@@ -388,6 +404,12 @@ class Runner:
             raise
         if self.errors:
             raise StepFailed('\n'.join(self.errors))
+
+
+def progress_columns() -> tuple:
+    """Columns of the progress display: step, bar, epochs, elapsed time."""
+    return (SpinnerColumn(), TextColumn('{task.description}'), BarColumn(),
+            TextColumn('{task.fields[done]}'), TimeElapsedColumn())
 
 
 def show(cmd: List[str]) -> str:
@@ -479,10 +501,7 @@ def main(argv=None) -> int:
     console = Console()
     plan = build_plan(args)
     os.chdir(REPO)  # the plan's relative paths are relative to the repo
-    columns = (SpinnerColumn(), TextColumn('{task.description}'),
-               BarColumn(), TextColumn('{task.fields[done]}'),
-               TimeElapsedColumn())
-    with Progress(*columns, console=console) as progress:
+    with Progress(*progress_columns(), console=console) as progress:
         runner = Runner(progress, args.threads)
         for step in [plan.first, *sum(plan.lanes, [])]:
             runner.add(step)

@@ -5,6 +5,8 @@ import json
 import re
 import sys
 
+import pytest
+
 from s2i_testing import run_cmd
 
 
@@ -52,3 +54,46 @@ def test_ssl_step_time_prints_each_model_and_ratios():
     assert [n.rsplit('[', 1)[-1] for n in names[1:]] == ['cross]', 'joint]']
     for row in models.values():
         assert row['ms_per_step'] > 0
+
+
+def test_ssl_peers_runs_the_tools_and_prints_measured_ratios(tmp_path):
+    work = tmp_path / 'peers'
+    proc = run_cmd([sys.executable, 'benchmarks/ssl_peers.py', '--quick',
+                    '--methods', 's2i', 'skeletonmae', '--work-dir',
+                    str(work)], timeout=900)
+    out = proc.stdout
+    for tool in ('tools/data/make_synthetic.py', 'tools/train.py',
+                 'tools/test.py'):
+        assert f'python {tool}' in out, tool
+    assert 'skeleton2vec' not in out  # only the families asked for
+    summary = _last_json(out)
+    rows = summary['rows']
+    assert sorted(rows) == ['s2i_mae_motion_tube', 's2i_mae_random',
+                            's2i_random_init', 'skeletonmae',
+                            'skeletonmae_random_init']
+    # held-out subjects, checked by the script
+    train, val = summary['subjects']['train'], summary['subjects']['val']
+    assert train and val and not set(train) & set(val)
+    # every figure is the one tools/test.py logged for that probe
+    for key, row in rows.items():
+        logged = json.loads(next((work / key / 'test').glob('*/*.json'))
+                            .read_text().strip().splitlines()[-1])
+        assert row['acc/top1'] == pytest.approx(100 * logged['acc/top1'])
+        assert row['encoder_params'] > 0
+    # each pretrained encoder is compared with its own random init
+    for key, base in (('s2i_mae_random', 's2i_random_init'),
+                      ('s2i_mae_motion_tube', 's2i_random_init'),
+                      ('skeletonmae', 'skeletonmae_random_init')):
+        row = rows[key]
+        assert row['encoder_params'] == rows[base]['encoder_params']
+        assert row['pretrain_cpu_s'] > 0 and row['pretrain_wall_s'] > 0
+    # the same epochs for every pretraining and every probe
+    logs = [f'{key}_probe.log' for key in rows] + [
+        f'{key}_pretrain.log' for key in rows if 'random_init' not in key]
+    for name in logs:
+        text = (work / 'logs' / name).read_text()
+        assert re.search(r'Epoch\(train\)\s*\[2\]', text), name
+        assert not re.search(r'Epoch\(train\)\s*\[3\]', text), name
+    assert summary['steps_cpu_s'] >= sum(
+        r.get('pretrain_cpu_s', 0) for r in rows.values())
+    assert json.loads((work / 'results.json').read_text()) == summary

@@ -7,6 +7,7 @@ from s2i_mm.models.selfsup.masking import (
     generate_patch_mask,
     mask_to_restore_ids,
     num_masked,
+    patch_motion,
 )
 
 GRIDS = [(14, 14), (6, 4), (3, 7)]
@@ -100,6 +101,77 @@ def test_block_mask_is_not_rows_or_columns():
     mask = generate_patch_mask('block', 32, (14, 14), 0.3).view(32, 14, 14)
     # a 59-patch region within a 14x14 grid spans several rows and columns
     assert all(m.any(1).sum() > 1 and m.any(0).sum() > 1 for m in mask)
+
+
+@pytest.mark.parametrize('grid, tube_len', [((6, 8), 2), ((7, 5), 3),
+                                            ((4, 4), 1)])
+def test_motion_tube_ratio_and_persistence_inside_tubes(grid, tube_len):
+    torch.manual_seed(6)
+    h, w = grid
+    motion = torch.rand(16, h, w)
+    mask = generate_patch_mask('motion_tube', 16, grid, 0.75, motion=motion,
+                               tube_len=tube_len).view(16, h, w)
+    # every row masks the same number of columns: 0.75 of them (MAE's
+    # rounding), so every sample masks as many patches
+    assert (mask.sum(dim=2) == num_masked(w, 0.75)).all()
+    tubes = [range(s, min(s + tube_len, h)) for s in range(0, h, tube_len)]
+    for m in mask:
+        for tube in tubes:
+            # persistent inside a tube: all its rows mask the same columns
+            for row in tube:
+                assert torch.equal(m[row], m[tube[0]])
+    # tubes are drawn independently: some sample changes columns between
+    # its first two tubes
+    assert any(not torch.equal(m[0], m[tube_len]) for m in mask)
+
+
+def _mask_rate_per_column(motion_tau, draws=3000):
+    torch.manual_seed(7)
+    h, w = 4, 8
+    motion = torch.arange(w, dtype=torch.float).expand(draws, h, w)
+    mask = generate_patch_mask('motion_tube', draws, (h, w), 0.75,
+                               motion=motion.contiguous(), tube_len=2,
+                               motion_tau=motion_tau)
+    return mask.view(draws, h, w).float().mean(dim=(0, 1))
+
+
+def test_motion_tube_masks_moving_columns_more_often():
+    # columns 0..7 move more and more: over many draws (fixed seed) the
+    # mask rate rises with the motion ...
+    rate = _mask_rate_per_column(0.1)
+    assert rate[-1] - rate[0] > 0.08
+    assert (rate[4:].mean() - rate[:4].mean()) > 0.04
+    # ... by the weight of the prior (strong prior: nearly deterministic)
+    strong = _mask_rate_per_column(1.0)
+    assert strong[-1] > 0.98 and strong[0] < 0.35
+    # without the prior, tube masking is uniform
+    uniform = _mask_rate_per_column(0.0)
+    assert (uniform - 0.75).abs().max() < 0.03
+
+
+def test_motion_tube_needs_the_motion_of_every_patch():
+    with pytest.raises(ValueError, match='needs the motion'):
+        generate_patch_mask('motion_tube', 2, (4, 4), 0.5)
+    with pytest.raises(ValueError, match=r'\(2, 4, 4\)'):
+        generate_patch_mask('motion_tube', 2, (4, 4), 0.5,
+                            motion=torch.rand(2, 4, 3))
+
+
+def test_patch_motion_is_the_row_to_row_change_of_each_patch():
+    # 4 x 4 image, 2 x 2 patches: only the right half changes over time,
+    # by 1 per row in channel 0 (of 2)
+    images = torch.zeros(1, 2, 4, 4)
+    images[0, 0, :, 2:] = torch.arange(4.)[:, None]
+    motion = patch_motion(images, (2, 2))
+    # mean |change| over 2 channels = 0.5 where it moves, 0 elsewhere; the
+    # last row repeats the change above it
+    assert torch.allclose(motion, torch.tensor([[[0., 0.5], [0., 0.5]]]))
+    images[0, 1, 3, 0] = 4.  # a jump in the last frame of the left column
+    motion = patch_motion(images, (2, 2))
+    # rows 2 and 3 of the left patch column: |4 - 0| once (row 2 -> 3),
+    # repeated for row 3, over 2 x 2 pixels x 2 channels
+    assert motion[0, 1, 0] == pytest.approx((4 + 4) / 8)
+    assert motion[0, 0, 0] == 0
 
 
 def test_unknown_strategy_is_refused():

@@ -7,7 +7,7 @@ from mmpretrain.models.utils import resize_pos_embed
 from s2i_mm.models.utils import build_grid_sincos_pos_embed
 from s2i_mm.registry import MODELS
 
-STRATEGIES = ['random', 'block', 'joint', 'temporal']
+STRATEGIES = ['random', 'block', 'joint', 'temporal', 'motion_tube']
 
 
 def _build(cfg):
@@ -43,11 +43,31 @@ def test_backbone_masks_with_its_strategy(mae_cfg):
     assert ids_restore.shape == (2, 24)
 
 
+def test_motion_tube_masks_the_moving_columns_of_the_image(mae_cfg):
+    """The motion comes from the image: only patch column 2 of 4 changes
+    from row to row (frame to frame), so it is masked most often."""
+    model = _build(mae_cfg((32, 32), 8, mask_strategy='motion_tube',
+                           mask_ratio=0.5, tube_len=2, motion_tau=1.0))
+    images = torch.zeros(200, 3, 32, 32)
+    images[:, :, :, 16:24] = torch.linspace(0, 1, 32)[:, None]
+    torch.manual_seed(0)
+    _, mask, _ = model.backbone(images)
+    rate = mask.view(200, 4, 4).mean(dim=(0, 1))
+    assert rate[2] > 0.95
+    assert rate.sum() == pytest.approx(2.0)  # half of the columns
+    # tubes of 2 patch rows: rows 0-1 and 2-3 mask the same columns
+    grid = mask.view(200, 4, 4)
+    assert torch.equal(grid[:, 0], grid[:, 1])
+    assert torch.equal(grid[:, 2], grid[:, 3])
+
+
 def test_mask_ratio_and_strategy_are_validated(mae_cfg):
     with pytest.raises(ValueError, match='mask_strategy'):
         MODELS.build(mae_cfg(mask_strategy='tube'))
     with pytest.raises(ValueError, match='mask_ratio'):
         MODELS.build(mae_cfg(mask_ratio=1.0))
+    with pytest.raises(ValueError, match='tube_len'):
+        MODELS.build(mae_cfg(mask_strategy='motion_tube', tube_len=0))
 
 
 @pytest.mark.parametrize('part, key, value, message', [

@@ -5,11 +5,12 @@ from .masking import (
                       generate_patch_mask,
                       mask_to_restore_ids,
                       num_masked,
+                      patch_motion,
 )
 from .s2i_mae import S2IMAE, S2IMAEViT
 
 __all__ = [
     'MASK_STRATEGIES', 'generate_patch_mask', 'mask_to_restore_ids',
-    'num_masked', 'S2IMAE', 'S2IMAEViT', 'S2IMaskedSelfSupervisor',
-    'DiffusionSchedule', 'S2IDiffMAE'
+    'num_masked', 'patch_motion', 'S2IMAE', 'S2IMAEViT',
+    'S2IMaskedSelfSupervisor', 'DiffusionSchedule', 'S2IDiffMAE'
 ]

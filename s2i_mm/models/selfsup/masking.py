@@ -9,7 +9,13 @@ The strategies choose which patches the encoder does not see:
   group of joints);
 - ``joint``: whole columns of patches, i.e. joints hidden for the whole
   sequence;
-- ``temporal``: whole rows of patches, i.e. frames hidden for every joint.
+- ``temporal``: whole rows of patches, i.e. frames hidden for every joint;
+- ``motion_tube``: Skeleton2vec's motion-aware tube masking (Xu et al.,
+  arXiv 2401.00921) on the patch grid: the rows are cut into tubes of
+  ``tube_len`` consecutive rows (time spans); inside a tube the same
+  columns (joint groups) are masked in every row, and columns that move
+  more are masked more often. The motion comes with the batch (see
+  :func:`patch_motion` for images).
 
 Every sample of a batch gets the same number of masked patches (the encoder
 gathers a fixed number of visible tokens). The number of *visible* units
@@ -18,16 +24,17 @@ rounding of mmpretrain's ``MAEViT.random_masking``; at least one unit stays
 visible.
 """
 import math
-from typing import Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
+import torch.nn.functional as F
 
 __all__ = [
     'MASK_STRATEGIES', 'num_masked', 'generate_patch_mask',
-    'mask_to_restore_ids'
+    'mask_to_restore_ids', 'patch_motion'
 ]
 
-MASK_STRATEGIES = ('random', 'block', 'joint', 'temporal')
+MASK_STRATEGIES = ('random', 'block', 'joint', 'temporal', 'motion_tube')
 
 
 def num_masked(num_units: int, mask_ratio: float) -> int:
@@ -86,14 +93,64 @@ def _block_mask(grid: Tuple[int, int], count: int,
     return mask.to(device)
 
 
+def patch_motion(images: torch.Tensor,
+                 patch_size: Sequence[int]) -> torch.Tensor:
+    """Motion of every patch of S2I images, read from the pixels.
+
+    Rows of an S2I image are frames, so the change from one row to the next
+    is the joints' frame-to-frame motion (in the image's value space). A
+    patch's motion is the mean absolute change, over its pixels and
+    channels, between each of its rows and the row below (the last image
+    row repeats the change above it).
+
+    Args:
+        images (torch.Tensor): ``[B, C, H, W]``.
+        patch_size (Sequence[int]): ``(ph, pw)``; ``H`` and ``W`` must be
+            multiples of it.
+
+    Returns:
+        torch.Tensor: ``[B, H // ph, W // pw]``.
+    """
+    ph, pw = patch_size
+    change = (images[:, :, 1:] - images[:, :, :-1]).abs().mean(dim=1)
+    change = torch.cat([change, change[:, -1:]], dim=1)  # [B, H, W]
+    return F.avg_pool2d(change[:, None], (ph, pw))[:, 0]
+
+
+def _motion_tube_mask(motion: torch.Tensor, tube_len: int, count: int,
+                      motion_tau: float) -> torch.Tensor:
+    """Skeleton2vec's motion-aware tube mask on a grid, bool [B, h, w].
+
+    Rows are cut into tubes of ``tube_len`` rows (the last one may be
+    shorter). In each tube a column's motion is its mean over the tube's
+    rows, divided by the tube's largest column motion; the ``count``
+    columns with the highest ``uniform(0, 1) + motion_tau * motion`` are
+    masked in every row of the tube (the official code's ranking, with its
+    ``s_tau`` as ``motion_tau``).
+    """
+    batch, h, w = motion.shape
+    starts = range(0, h, tube_len)
+    lengths = torch.tensor([min(tube_len, h - s) for s in starts],
+                           device=motion.device)
+    tubes = torch.stack(
+        [motion[:, s:s + tube_len].mean(dim=1) for s in starts], dim=1)
+    tubes = tubes / (tubes.amax(dim=2, keepdim=True) + 1e-6)
+    score = torch.rand(tubes.shape, device=motion.device) + motion_tau * tubes
+    chosen = torch.zeros_like(score, dtype=torch.bool)
+    chosen.scatter_(2, score.topk(count, dim=2).indices, True)
+    return chosen.repeat_interleave(lengths, dim=1)
+
+
 def generate_patch_mask(strategy: str,
                         batch_size: int,
                         patch_resolution: Sequence[int],
                         mask_ratio: float,
                         device=None,
                         block_aspect_range: Tuple[float, float] = (0.3,
-                                                                   1 / 0.3)
-                        ) -> torch.Tensor:
+                                                                   1 / 0.3),
+                        motion: Optional[torch.Tensor] = None,
+                        tube_len: int = 1,
+                        motion_tau: float = 0.1) -> torch.Tensor:
     """Choose the masked patches of a batch.
 
     Random numbers come from torch's global generator, so
@@ -109,6 +166,13 @@ def generate_patch_mask(strategy: str,
         device: Device of the result.
         block_aspect_range (tuple[float, float]): Range of the height/width
             ratio of ``block`` regions. Defaults to (0.3, 1 / 0.3).
+        motion (torch.Tensor, optional): ``[B, h, w]`` motion of every
+            patch, required by ``motion_tube``. ``mask_ratio`` is then the
+            fraction of columns masked in each tube.
+        tube_len (int): Rows per tube for ``motion_tube``. Defaults to 1.
+        motion_tau (float): Weight of the motion prior of ``motion_tube``
+            (0 = uniform tube masking). Defaults to 0.1 (Skeleton2vec's
+            ``s_tau``).
 
     Returns:
         torch.Tensor: Bool ``[B, h * w]``, True where a patch is masked, in
@@ -126,6 +190,18 @@ def generate_patch_mask(strategy: str,
         rows = _random_subset(batch_size, h, num_masked(h, mask_ratio),
                               device)
         return rows[:, :, None].expand(-1, -1, w).reshape(batch_size, -1)
+    if strategy == 'motion_tube':
+        if motion is None or tuple(motion.shape) != (batch_size, h, w):
+            got = None if motion is None else tuple(motion.shape)
+            raise ValueError(
+                f"mask strategy 'motion_tube' needs the motion of every "
+                f'patch, shape {(batch_size, h, w)}; got {got}')
+        if tube_len < 1:
+            raise ValueError(f'tube_len must be >= 1, got {tube_len}')
+        return _motion_tube_mask(motion, tube_len,
+                                 num_masked(w, mask_ratio),
+                                 motion_tau).reshape(batch_size, -1).to(
+                                     device or motion.device)
     if strategy == 'block':
         count = num_masked(h * w, mask_ratio)
         return torch.stack([

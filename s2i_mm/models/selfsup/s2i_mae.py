@@ -25,6 +25,7 @@ from .masking import (
     generate_patch_mask,
     mask_to_restore_ids,
     num_masked,
+    patch_motion,
 )
 
 __all__ = ['S2IMAEViT', 'S2IMAE']
@@ -37,8 +38,11 @@ class S2IMAEViT(MAEViT):
     Compared with mmpretrain's ``MAEViT``:
 
     - ``mask_strategy`` picks ``random`` / ``block`` / ``joint`` (whole patch
-      columns) / ``temporal`` (whole patch rows), see
-      :mod:`s2i_mm.models.selfsup.masking`;
+      columns) / ``temporal`` (whole patch rows) / ``motion_tube``
+      (Skeleton2vec's motion-aware tube masking on the patch grid), see
+      :mod:`s2i_mm.models.selfsup.masking`; ``motion_tube`` reads the
+      motion from the image itself (:func:`~.masking.patch_motion`: the
+      row-to-row change of each patch's pixels, rows being frames);
     - ``img_size`` may be any size divisible into patches, square or not
       (S2I images have time on the rows and joints on the columns); the
       fixed sine-cosine position embedding follows the real grid;
@@ -58,6 +62,12 @@ class S2IMAEViT(MAEViT):
             0.75.
         block_aspect_range (tuple[float, float]): Height/width ratio range
             of ``block`` regions. Defaults to (0.3, 1 / 0.3).
+        tube_len (int): Patch rows per tube of ``motion_tube``. Defaults
+            to 3 (ours: on a 224 x 224 image of 64 frames a 16-pixel patch
+            row spans 4.6 frames, so a tube spans ~14 frames, as
+            Skeleton2vec's tubes of 5 segments x 3 frames do).
+        motion_tau (float): Weight of the motion prior of ``motion_tube``
+            (Skeleton2vec's ``s_tau``). Defaults to 0.1, its NTU value.
         **kwargs: Other arguments of ``mmpretrain.models.MAEViT`` (``arch``,
             ``img_size``, ``patch_size``, ``init_cfg``, ...).
     """
@@ -66,15 +76,22 @@ class S2IMAEViT(MAEViT):
                  mask_strategy: str = 'random',
                  mask_ratio: float = 0.75,
                  block_aspect_range: Tuple[float, float] = (0.3, 1 / 0.3),
+                 tube_len: int = 3,
+                 motion_tau: float = 0.1,
                  **kwargs) -> None:
         if mask_strategy not in MASK_STRATEGIES:
             raise ValueError(
                 f'Unknown mask_strategy {mask_strategy!r}; choose one of '
                 f'{", ".join(MASK_STRATEGIES)}')
         num_masked(1, mask_ratio)  # validates the ratio
+        if tube_len < 1:
+            raise ValueError(f'tube_len must be >= 1, got {tube_len}')
         super().__init__(mask_ratio=mask_ratio, **kwargs)
         self.mask_strategy = mask_strategy
         self.block_aspect_range = tuple(block_aspect_range)
+        self.tube_len = tube_len
+        self.motion_tau = motion_tau
+        self._patch_motion = None  # set by forward for random_masking
 
     @property
     def patch_size(self) -> Tuple[int, int]:
@@ -122,7 +139,10 @@ class S2IMAEViT(MAEViT):
             self.patch_resolution,
             mask_ratio,
             device=x.device,
-            block_aspect_range=self.block_aspect_range)
+            block_aspect_range=self.block_aspect_range,
+            motion=self._patch_motion,
+            tube_len=self.tube_len,
+            motion_tau=self.motion_tau)
         ids_keep, ids_restore = mask_to_restore_ids(mask)
         x_masked = torch.gather(
             x, 1, ids_keep.unsqueeze(-1).expand(-1, -1, x.shape[-1]))
@@ -152,6 +172,11 @@ class S2IMAEViT(MAEViT):
         """
         if mask is None or mask is False:
             return VisionTransformer.forward(self, x)
+        # motion_tube masks by motion: MAEViT.forward only hands the
+        # patch tokens to random_masking, so the image's is kept here
+        self._patch_motion = (
+            patch_motion(x, self.patch_size)
+            if self.mask_strategy == 'motion_tube' else None)
         if tuple(x.shape[-2:]) != tuple(self.img_size):
             raise ValueError(
                 f'S2IMAEViT was built for {self.img_size[0]}x'

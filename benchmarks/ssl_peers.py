@@ -1,0 +1,407 @@
+"""S2I-MAE against its peers, side by side on the same data and probe.
+
+On the synthetic set (``tools/data/make_synthetic.py``; train and val
+split by simulated subject, checked here), it pretrains
+
+- S2I-MAE with random patch masking and with motion-aware tube masking
+  (``configs/demo/``, the CPU demo's 16-wide ViT on 32 x 32 S2I images),
+- Skeleton2vec (``projects/skeleton2vec``),
+- SkeletonMAE (``projects/skeletonmae``),
+
+all for the same number of epochs on the train split, then linear-probes
+each encoder, and a randomly initialised encoder of each family, with the
+same protocol (``configs/demo/_base_/linear_probe_50e.py``: frozen
+encoder, mean-pooled features, non-affine BatchNorm, linear layer, SGD,
+the same epochs), and tests every probe on the held-out val split. Every
+step runs the repository's real tool (``tools/train.py``,
+``tools/test.py``), printed before it runs, with its log in
+``<work-dir>/logs/``; steps run in ``--lanes`` processes side by side.
+
+It prints a table (top-1, top-5, mean class accuracy, encoder and
+pretraining parameters, pretraining wall and CPU time) with, as ratios
+measured in the same run, each method's gain over the random-init encoder
+of its family and its pretraining CPU time relative to S2I-MAE (random);
+the last line is the figures as JSON (also ``<work-dir>/results.json``).
+
+Example::
+
+    python benchmarks/ssl_peers.py           # ~1,500 CPU seconds in all
+    python benchmarks/ssl_peers.py --quick   # a smoke run
+
+(The tools' processes of the default run used 1,462 CPU seconds, so two
+free cores should take about 15 minutes; see docs/benchmarks.md.)
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import pickle
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path[:0] = [REPO, osp.join(REPO, 'demo')]
+# the demo's runner, commands and result parsing
+from s2i_demo import (  # noqa: E402
+    METRICS,
+    Runner,
+    Step,
+    StepFailed,
+    cfg_options,
+    data_options,
+    progress_columns,
+    read_test_metrics,
+    repo_path,
+    schedule_options,
+    tool,
+    write_json,
+)
+
+DEMO = 'configs/demo/'
+S2V = 'projects/skeleton2vec/configs/'
+SMAE = 'projects/skeletonmae/configs/'
+QUICK = dict(num_per_class=4, pretrain_epochs=2, probe_epochs=2)
+
+
+@dataclass
+class Method:
+    """One row of the table: an encoder, pretrained or randomly initialised.
+
+    Attributes:
+        key (str): Short name (folders, JSON keys).
+        title (str): Name in the table.
+        family (str): Key of the encoder family (``--methods`` selects
+            families; each family has one random-init row).
+        probe (str): Linear-probe config.
+        pretrain (str, optional): Pretraining config; None for the
+            random-init row of a family.
+        options (dict): ``--cfg-options`` of the pretraining.
+        cost (float): Relative CPU cost of a pretraining epoch (measured
+            on the development machine), only to spread the steps over the
+            lanes.
+    """
+    key: str
+    title: str
+    family: str
+    probe: str
+    pretrain: Optional[str] = None
+    options: Dict[str, object] = field(default_factory=dict)
+    cost: float = 1.
+
+
+METHODS = [
+    Method('s2i_mae_random', 'S2I-MAE (random masking)', 's2i',
+           DEMO + 'vit-w16-p8_linear-1xb32-50e_synthetic-s2i32.py',
+           DEMO + 'mae_vit-w16-p8_1xb32-500e_synthetic-s2i32.py',
+           {'model.backbone.mask_strategy': 'random'}, cost=1.),
+    # tubes of one patch row: 16 of the 64 frames (Skeleton2vec's tubes
+    # span 15 frames); 75 % of the patch columns masked in each tube
+    Method('s2i_mae_motion_tube', 'S2I-MAE (motion-aware tube masking)',
+           's2i', DEMO + 'vit-w16-p8_linear-1xb32-50e_synthetic-s2i32.py',
+           DEMO + 'mae_vit-w16-p8_1xb32-500e_synthetic-s2i32.py',
+           {'model.backbone.mask_strategy': 'motion_tube',
+            'model.backbone.tube_len': 1}, cost=1.),
+    Method('s2i_random_init', 'S2I ViT, random init', 's2i',
+           DEMO + 'vit-w16-p8_linear-1xb32-50e_synthetic-s2i32'
+           '_random-init.py'),
+    Method('skeleton2vec', 'Skeleton2vec', 'skeleton2vec',
+           S2V + 'skt-w16-l4_linear-1xb32-50e_synthetic.py',
+           S2V + 'skeleton2vec_skt-w16-l4_1xb32-200e_synthetic.py', cost=3.),
+    Method('skeleton2vec_random_init', 'Skeleton2vec transformer, random '
+           'init', 'skeleton2vec',
+           S2V + 'skt-w16-l4_linear-1xb32-50e_synthetic_random-init.py'),
+    Method('skeletonmae', 'SkeletonMAE', 'skeletonmae',
+           SMAE + 'gin-w16-l3_linear-1xb32-50e_synthetic.py',
+           SMAE + 'skeletonmae_gin-w16-l3_1xb32-200e_synthetic.py', cost=2.),
+    Method('skeletonmae_random_init', 'SkeletonMAE GIN, random init',
+           'skeletonmae',
+           SMAE + 'gin-w16-l3_linear-1xb32-50e_synthetic_random-init.py'),
+]
+FAMILIES = sorted({m.family for m in METHODS})
+#: relative CPU cost of a probe epoch, per family (lane balancing only)
+PROBE_COST = dict(s2i=0.2, skeleton2vec=0.6, skeletonmae=0.3)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='S2I-MAE, Skeleton2vec and SkeletonMAE side by side on '
+        'the synthetic set: same data, pretraining epochs and linear probe')
+    parser.add_argument('--work-dir', default='work_dirs/ssl_peers',
+                        help='folder for the data, checkpoints and logs')
+    parser.add_argument('--num-per-class', type=int, default=80,
+                        help='synthetic samples per class (14 classes)')
+    parser.add_argument('--difficulty', type=float, default=1.0,
+                        help='synthetic difficulty, 0 (easy) to 1 (hard)')
+    parser.add_argument('--pretrain-epochs', type=int, default=200,
+                        help='pretraining epochs, the same for every method')
+    parser.add_argument('--probe-epochs', type=int, default=50,
+                        help='linear probe epochs, the same for every encoder')
+    parser.add_argument('--methods', nargs='+', choices=FAMILIES,
+                        default=FAMILIES,
+                        help='encoder families to run (each with its '
+                        'random-init baseline)')
+    parser.add_argument('--lanes', type=int, default=2,
+                        help='tool processes run side by side')
+    parser.add_argument('--threads', type=int, default=1,
+                        help='torch threads per process')
+    parser.add_argument('--seed', type=int, default=0, help='random seed')
+    parser.add_argument('--quick', action='store_true',
+                        help='a smoke run: 4 samples per class, 2 epochs')
+    args = parser.parse_args(argv)
+    if args.quick:
+        for key, value in QUICK.items():
+            setattr(args, key, value)
+    for name in ('num_per_class', 'pretrain_epochs', 'probe_epochs',
+                 'lanes', 'threads'):
+        low = 2 if name.endswith('epochs') else 1
+        if getattr(args, name) < low:
+            parser.error(f'--{name.replace("_", "-")} must be >= {low}')
+    return args
+
+
+def load_config(path: str):
+    """A config, its ``custom_imports`` imported (the repo is on the path)."""
+    from mmengine.config import Config
+    return Config.fromfile(osp.join(REPO, path))
+
+
+def warmup_fraction(config: str) -> float:
+    """The fraction of a config's schedule spent warming up."""
+    cfg = load_config(config)
+    return cfg.param_scheduler[0].end / cfg.train_cfg.max_epochs
+
+
+def count_parameters(method: Method) -> Dict[str, int]:
+    """Encoder parameters (what the probe sees) and the trainable
+    parameters of the pretraining model (an EMA teacher is not trained)."""
+    import s2i_mm
+    from s2i_mm.registry import MODELS
+    s2i_mm.register_all_modules(init_default_scope=True)
+    probe = MODELS.build(load_config(method.probe).model)
+    counts = dict(encoder=sum(p.numel() for p in probe.backbone.parameters()))
+    if method.pretrain:
+        model = MODELS.build(load_config(method.pretrain).model)
+        counts['pretrain'] = sum(p.numel() for p in model.parameters()
+                                 if p.requires_grad)
+    return counts
+
+
+def subjects(ann_file: str) -> Dict[str, List[int]]:
+    """Simulated subjects of each split (``S<subject>A...`` names), after
+    checking that no subject is in two splits."""
+    with open(ann_file, 'rb') as f:
+        split = pickle.load(f)['split']
+    found = {}
+    for name, frame_dirs in split.items():
+        names = [re.match(r'S(\d+)A', d) for d in frame_dirs]
+        if not all(names):
+            bad = frame_dirs[names.index(None)]
+            raise StepFailed(f'{ann_file}: sample {bad!r} of split {name!r} '
+                             'does not name its subject (S<subject>A...)')
+        found[name] = sorted({int(n.group(1)) for n in names})
+    shared = set(found['train']) & set(found['val'])
+    if shared:
+        raise StepFailed(f'subjects {sorted(shared)} are in both the train '
+                         f'and the val split of {ann_file}')
+    return found
+
+
+def build_chains(args, ann_file: str) -> Dict[str, List[Step]]:
+    """Per method, its steps in order: [pretrain,] probe, test."""
+    work = osp.dirname(osp.dirname(ann_file))
+    seed = ['--seed', args.seed]
+    chains = {}
+    for m in METHODS:
+        if m.family not in args.methods:
+            continue
+        steps, extra = [], {}
+        folder = osp.join(work, m.key)
+        if m.pretrain:
+            pretrain_dir = osp.join(folder, 'pretrain')
+            steps.append(Step(
+                f'{m.key}: pretraining',
+                tool('tools/train.py', m.pretrain, '--work-dir', pretrain_dir,
+                     *seed, *cfg_options({
+                         **data_options(ann_file, ('train', )),
+                         **schedule_options(args.pretrain_epochs,
+                                            warmup_fraction(m.pretrain)),
+                         **m.options})),
+                osp.join(work, 'logs', f'{m.key}_pretrain.log'),
+                epochs=args.pretrain_epochs))
+            extra['model.backbone.init_cfg.checkpoint'] = osp.join(
+                pretrain_dir, f'epoch_{args.pretrain_epochs}.pth')
+        options = cfg_options({
+            **data_options(ann_file),
+            **schedule_options(args.probe_epochs, warmup_fraction(m.probe)),
+            'train_cfg.val_interval': args.probe_epochs,
+            **extra})
+        probe_dir = osp.join(folder, 'probe')
+        steps += [
+            Step(f'{m.key}: linear probe',
+                 tool('tools/train.py', m.probe, '--work-dir', probe_dir,
+                      *seed, *options),
+                 osp.join(work, 'logs', f'{m.key}_probe.log'),
+                 epochs=args.probe_epochs),
+            Step(f'{m.key}: test',
+                 tool('tools/test.py', m.probe,
+                      osp.join(probe_dir, f'epoch_{args.probe_epochs}.pth'),
+                      '--work-dir', osp.join(folder, 'test'), *options),
+                 osp.join(work, 'logs', f'{m.key}_test.log')),
+        ]
+        chains[m.key] = steps
+    return chains
+
+
+def spread(chains: Dict[str, List[Step]], args) -> List[List[Step]]:
+    """Chains over ``--lanes`` lanes, longest first to the least loaded."""
+    methods = {m.key: m for m in METHODS}
+
+    def cost(key):
+        m = methods[key]
+        return ((m.cost * args.pretrain_epochs if m.pretrain else 0) +
+                PROBE_COST[m.family] * args.probe_epochs)
+
+    lanes: List[List[Step]] = [[] for _ in range(args.lanes)]
+    load = [0.] * args.lanes
+    for key in sorted(chains, key=cost, reverse=True):
+        lane = load.index(min(load))
+        lanes[lane] += chains[key]
+        load[lane] += cost(key)
+    return lanes
+
+
+def commit() -> str:
+    """The checked-out commit, ``+dirty`` when files differ from it."""
+    def git(*cmd):
+        return subprocess.run(['git', *cmd], cwd=REPO, capture_output=True,
+                              text=True).stdout.strip()
+    head = git('rev-parse', '--short', 'HEAD') or 'unknown'
+    return head + ('+dirty' if git('status', '--porcelain', '-uno') else '')
+
+
+def results_table(rows: Dict[str, dict], args) -> Table:
+    table = Table(
+        title=f'Linear probe on the held-out synthetic val split (%); '
+        f'pretraining {args.pretrain_epochs} epochs, probe '
+        f'{args.probe_epochs} epochs',
+        caption='top-1 gain: over the random-init encoder of the family; '
+        'pre.: pretraining (trainable parameters, wall and CPU seconds of '
+        'the tools/train.py process); CPU ratio: pretraining CPU time / '
+        "S2I-MAE (random masking)'s")
+    for name in ('encoder', 'top-1', 'top-5', 'mean cls', 'top-1 gain',
+                 'enc. params', 'pre. params', 'pre. wall s', 'pre. CPU s',
+                 'CPU ratio'):
+        table.add_column(name, justify='left' if name == 'encoder' else
+                         'right')
+    for m in METHODS:
+        row = rows.get(m.key)
+        if row is None:
+            continue
+        pretrained = m.pretrain is not None
+        table.add_row(
+            m.title, *(f'{row[k]:.2f}' for k, _ in METRICS),
+            f'{row["top1_gain"]:+.2f}' if pretrained else '',
+            f'{row["encoder_params"]:,}',
+            f'{row["pretrain_params"]:,}' if pretrained else '',
+            f'{row["pretrain_wall_s"]:.0f}' if pretrained else '',
+            f'{row["pretrain_cpu_s"]:.0f}' if pretrained else '',
+            (f'{row["cpu_vs_s2i_mae"]:.2f}'
+             if row.get('cpu_vs_s2i_mae') is not None else ''))
+    return table
+
+
+def collect(work: str, chains, runner) -> Dict[str, dict]:
+    """Metrics, parameters, times and the in-run ratios of every row."""
+    rows = {}
+    for m in METHODS:
+        if m.key not in chains:
+            continue
+        test_dir = osp.join(work, m.key, 'test')
+        row = dict(read_test_metrics(test_dir))
+        counts = count_parameters(m)
+        row['encoder_params'] = counts['encoder']
+        if m.pretrain:
+            wall, cpu = runner.seconds[id(chains[m.key][0])]
+            row.update(pretrain_params=counts['pretrain'],
+                       pretrain_wall_s=round(wall, 1),
+                       pretrain_cpu_s=round(cpu, 1))
+        rows[m.key] = row
+    for m in METHODS:
+        row = rows.get(m.key)
+        if row is None or not m.pretrain:
+            continue
+        base = rows[f'{m.family}_random_init']
+        row['top1_gain'] = round(row['acc/top1'] - base['acc/top1'], 2)
+        if 's2i_mae_random' in rows:
+            row['cpu_vs_s2i_mae'] = round(
+                row['pretrain_cpu_s'] / rows['s2i_mae_random']
+                ['pretrain_cpu_s'], 2)
+    return rows
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    start = time.perf_counter()
+    console = Console()
+    work = repo_path(args.work_dir)
+    ann_file = osp.join(work, 'data', 'synthetic_ntu25.pkl')
+    make_data = Step(
+        'generate the synthetic set',
+        tool('tools/data/make_synthetic.py', osp.join(work, 'data'),
+             '--num-per-class', args.num_per_class, '--seed', args.seed,
+             '--difficulty', args.difficulty, '--formats', 'ntu25'),
+        osp.join(work, 'logs', 'make_synthetic.log'))
+    os.chdir(REPO)  # the commands' relative paths are relative to the repo
+    chains = build_chains(args, ann_file)
+    lanes = spread(chains, args)
+    with Progress(*progress_columns(), console=console) as progress:
+        runner = Runner(progress, args.threads)
+        # the tools import this checkout's s2i_mm and projects/
+        runner.env['PYTHONPATH'] = REPO
+        for step in [make_data, *(s for lane in lanes for s in lane)]:
+            runner.add(step)
+        try:
+            runner.run(make_data)
+            split_subjects = subjects(osp.join(REPO, ann_file))
+            runner.run_parallel(lanes)
+            rows = collect(work, chains, runner)
+        except StepFailed as err:
+            progress.stop()
+            console.print(f'benchmark failed: {err}', markup=False,
+                          highlight=False)
+            return 1
+    Console(width=max(console.width, 150)).print(results_table(rows, args))
+    summary = dict(
+        commit=commit(),
+        pretrain_epochs=args.pretrain_epochs,
+        probe_epochs=args.probe_epochs,
+        num_per_class=args.num_per_class,
+        difficulty=args.difficulty,
+        seed=args.seed,
+        lanes=args.lanes,
+        threads=args.threads,
+        subjects=split_subjects,
+        rows=rows,
+        # every tool process together (with --lanes processes at a time,
+        # the least wall time the run can take is about this / lanes)
+        steps_cpu_s=round(sum(c for _, c in runner.seconds.values()), 1),
+        wall_time_s=round(time.perf_counter() - start, 1))
+    write_json(osp.join(work, 'results.json'), summary)
+    print(f'train subjects {split_subjects["train"]}, val subjects '
+          f'{split_subjects["val"]} (disjoint); commit {summary["commit"]}; '
+          f'wall time {summary["wall_time_s"]:.0f} s, CPU time of the tools '
+          f'{summary["steps_cpu_s"]:.0f} s')
+    print(json.dumps(summary), flush=True)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
