@@ -36,7 +36,7 @@ def test_agreeing_pipelines_give_the_stream_in_short_names():
 
 def test_declared_stream_the_pipelines_do_not_produce_is_refused():
     with pytest.raises(StreamMismatchError,
-                       match=r"modality='b'.*test_dataloader\.dataset\."
+                       match=r"(?s)modality='b'.*test_dataloader\.dataset\."
                        r"pipeline\[1\] produces \('j',\).*stream_pipelines"):
         check_stream(_cfg('b', train='b', test='j'))
 
