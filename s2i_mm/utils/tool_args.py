@@ -54,7 +54,11 @@ def merge_runtime_args(cfg: Config, args: argparse.Namespace) -> Config:
 
 
 def build_runner(cfg: Config) -> Runner:
-    """mmengine's Runner, or the config's ``runner_type``."""
+    """mmengine's Runner, or the config's ``runner_type``, once the config's
+    pipelines are known to produce its stream
+    (:func:`~s2i_mm.utils.streams.check_stream`)."""
+    from s2i_mm.utils.streams import check_stream
+    check_stream(cfg)
     if 'runner_type' not in cfg:
         return Runner.from_cfg(cfg)
     from s2i_mm.registry import RUNNERS

@@ -10,7 +10,12 @@ dataset_type = 'SkeletonDataset'
 # frames it samples; 64 uniformly sampled frames keep NTU's typical action
 # (~70-100 frames) nearly whole.
 clip_len = 64
-modality = 'j'  # 'j' | 'b' | 'm' (three-stream fusion trains one per stream)
+# The stream: 'j' (joint), 'b' (bone), 'm' (motion); a tuple for the
+# multi-stream recognizer. tools/train.py and tools/test.py refuse a config
+# whose pipelines produce another stream: the pipelines below are built from
+# this value when this file is parsed, so a child that changes `modality`
+# also takes that stream's pipelines from `stream_pipelines` (end of file).
+modality = 'j'
 # ours: where the T x J grid is resized to 224 x 224. True: the workers send
 # the grid (64 x 50 x 3 floats for two ntu25 persons, 16x fewer bytes than
 # the image) and the model's S2I*DataPreprocessor resizes the batch on its
@@ -40,6 +45,30 @@ test_pipeline = [
     dict(type='S2IEncode', size=s2i_size),
     dict(type='mmpretrain.PackInputs', meta_keys=('sample_idx', 'frame_dir')),
 ]
+
+# The pipelines above with the modality step of each stream; 'jmb' stacks
+# the joint, motion and bone images along the channels (9 channels, the
+# same images as the three single streams) for MultiStreamS2IClassifier.
+# A stream config:
+#     modality = 'b'
+#     train_dataloader = dict(
+#         dataset=dict(pipeline=_base_.stream_pipelines.b.train))
+#     val_dataloader = dict(
+#         dataset=dict(pipeline=_base_.stream_pipelines.b.test))
+#     test_dataloader = val_dataloader
+stream_pipelines = {
+    key: {
+        split: [
+            dict(step, modalities=stream)
+            if step['type'] == 'SkeletonModality' else step
+            for step in pipeline
+        ]
+        for split, pipeline in (('train', train_pipeline),
+                                ('test', test_pipeline))
+    }
+    for key, stream in (('j', 'j'), ('b', 'b'), ('m', 'm'),
+                        ('jmb', ('j', 'm', 'b')))
+}
 
 train_dataloader = dict(
     batch_size=64,

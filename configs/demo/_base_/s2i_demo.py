@@ -47,6 +47,21 @@ test_pipeline = [
          num_clips=1, test_mode=True),
     *to_image,
 ]
+# the stream configs' pipelines (see ../../_base_/datasets/s2i_skeleton.py;
+# rebuilt here because the pipelines above replace the base ones)
+stream_pipelines = {
+    key: {
+        split: [
+            dict(step, modalities=stream)
+            if step['type'] == 'SkeletonModality' else step
+            for step in pipeline
+        ]
+        for split, pipeline in (('train', train_pipeline),
+                                ('test', test_pipeline))
+    }
+    for key, stream in (('j', 'j'), ('b', 'b'), ('m', 'm'),
+                        ('jmb', ('j', 'm', 'b')))
+}
 # the data is prepared in the main process: its cost is small next to the
 # model's, and 2 cores have no room for workers
 loader = dict(batch_size=32, num_workers=0, persistent_workers=False)

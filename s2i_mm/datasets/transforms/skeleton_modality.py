@@ -1,6 +1,6 @@
 """Joint, bone and motion modalities of a skeleton sample, for any
 format."""
-from typing import List, Optional, Sequence, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -10,7 +10,9 @@ from s2i_mm.registry import TRANSFORMS
 
 from .skeleton_sample import FormatResolver, checked_keypoint, present_mask
 
-__all__ = ['SkeletonModality', 'MODALITIES', 'bone', 'motion']
+__all__ = [
+    'SkeletonModality', 'MODALITIES', 'normalize_modalities', 'bone', 'motion'
+]
 
 #: Accepted modality names; long names are aliases of the short ones.
 MODALITIES = {
@@ -19,6 +21,25 @@ MODALITIES = {
     'm': 'm', 'motion': 'm', 'jm': 'm', 'joint_motion': 'm',
     'bm': 'bm', 'bone_motion': 'bm',
 }
+
+
+def normalize_modalities(
+        modalities: Union[str, Sequence[str]]) -> Tuple[str, ...]:
+    """The short names of ``modalities``: ``'bone'`` -> ``('b', )``,
+    ``('joint', 'm')`` -> ``('j', 'm')``.
+
+    Raises:
+        ValueError: If a name is not in :data:`MODALITIES`, or none is
+            given.
+    """
+    if isinstance(modalities, str):
+        modalities = (modalities, )
+    unknown = [m for m in modalities if m not in MODALITIES]
+    if unknown or not modalities:
+        raise ValueError(
+            f'Unknown modalities {unknown or list(modalities)}; choose from '
+            f'{sorted(MODALITIES)}.')
+    return tuple(MODALITIES[m] for m in modalities)
 
 
 def _score_channels(fmt: SkeletonFormat, channels: int) -> List[int]:
@@ -130,14 +151,7 @@ class SkeletonModality(BaseTransform):
     def __init__(self,
                  modalities: Union[str, Sequence[str]] = ('j', ),
                  skeleton_format=None) -> None:
-        if isinstance(modalities, str):
-            modalities = (modalities, )
-        unknown = [m for m in modalities if m not in MODALITIES]
-        if unknown or not modalities:
-            raise ValueError(
-                f'Unknown modalities {unknown or modalities}; choose from '
-                f'{sorted(MODALITIES)}.')
-        self.modalities = tuple(MODALITIES[m] for m in modalities)
+        self.modalities = normalize_modalities(modalities)
         self.skeleton_format = skeleton_format
         self._formats = FormatResolver(skeleton_format)
 
