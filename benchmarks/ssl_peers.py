@@ -49,20 +49,18 @@ from rich.table import Table
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path[:0] = [REPO, osp.join(REPO, 'demo')]
-# the demo's runner, commands and result parsing
-from s2i_demo import (  # noqa: E402
-    METRICS,
-    Runner,
+from s2i_demo import data_options, repo_path, write_json  # noqa: E402
+
+from s2i_mm.utils.tool_steps import (  # noqa: E402
+    TEST_METRICS,
     Step,
     StepFailed,
+    StepRunner,
     cfg_options,
-    data_options,
     progress_columns,
     read_test_metrics,
-    repo_path,
     schedule_options,
     tool,
-    write_json,
 )
 
 DEMO = 'configs/demo/'
@@ -307,7 +305,7 @@ def results_table(rows: Dict[str, dict], args) -> Table:
             continue
         pretrained = m.pretrain is not None
         table.add_row(
-            m.title, *(f'{row[k]:.2f}' for k, _ in METRICS),
+            m.title, *(f'{row[k]:.2f}' for k, _ in TEST_METRICS),
             f'{row["top1_gain"]:+.2f}' if pretrained else '',
             f'{row["encoder_params"]:,}',
             f'{row["pretrain_params"]:,}' if pretrained else '',
@@ -329,7 +327,7 @@ def collect(work: str, chains, runner) -> Dict[str, dict]:
         counts = count_parameters(m)
         row['encoder_params'] = counts['encoder']
         if m.pretrain:
-            wall, cpu = runner.seconds[id(chains[m.key][0])]
+            wall, cpu = runner.times[chains[m.key][0].title]
             row.update(pretrain_params=counts['pretrain'],
                        pretrain_wall_s=round(wall, 1),
                        pretrain_cpu_s=round(cpu, 1))
@@ -363,7 +361,7 @@ def main(argv=None) -> int:
     chains = build_chains(args, ann_file)
     lanes = spread(chains, args)
     with Progress(*progress_columns(), console=console) as progress:
-        runner = Runner(progress, args.threads)
+        runner = StepRunner(progress, args.threads)
         # the tools import this checkout's s2i_mm and projects/
         runner.env['PYTHONPATH'] = REPO
         for step in [make_data, *(s for lane in lanes for s in lane)]:
@@ -392,7 +390,7 @@ def main(argv=None) -> int:
         rows=rows,
         # every tool process together (with --lanes processes at a time,
         # the least wall time the run can take is about this / lanes)
-        steps_cpu_s=round(sum(c for _, c in runner.seconds.values()), 1),
+        steps_cpu_s=round(sum(t.cpu for t in runner.times.values()), 1),
         wall_time_s=round(time.perf_counter() - start, 1))
     write_json(osp.join(work, 'results.json'), summary)
     print(f'train subjects {split_subjects["train"]}, val subjects '

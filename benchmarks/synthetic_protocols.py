@@ -53,13 +53,12 @@ from rich.table import Table
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, osp.join(REPO, 'demo'))
-from s2i_demo import (  # noqa: E402
-    PRETRAIN_WARMUP,
-    PROBE_WARMUP,
-    Runner,
+from s2i_demo import PRETRAIN_WARMUP, PROBE_WARMUP, repo_path  # noqa: E402
+
+from s2i_mm.utils.tool_steps import (  # noqa: E402
     Step,
+    StepRunner,
     cfg_options,
-    repo_path,
     schedule_options,
     tool,
 )
@@ -345,7 +344,7 @@ def main(argv=None) -> int:
                TimeElapsedColumn())
     walls = {}
     with Progress(*columns, console=console) as progress:
-        runner = Runner(progress, args.threads)
+        runner = StepRunner(progress, args.threads)
 
         def run(step):
             runner.add(step)

@@ -29,29 +29,31 @@ Example::
     python demo/s2i_demo.py --quick          # a smoke run (about 30 s)
 """
 import argparse
-import glob
 import json
 import os
 import os.path as osp
 import pickle
-import re
-import shlex
-import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from rich.progress import Progress
 from rich.table import Table
+
+from s2i_mm.utils.tool_steps import (
+    TEST_METRICS,
+    Step,
+    StepFailed,
+    StepRunner,
+    StepTime,
+    cfg_options,
+    progress_columns,
+    read_test_metrics,
+    schedule_options,
+    tool,
+)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # the tools run from the repository root, so the printed commands work
@@ -65,8 +67,6 @@ DIFFMAE_DECODERS = ('cross_self', 'cross', 'joint')
 PROBE_CFG = 'configs/demo/vit-w16-p8_linear-1xb32-50e_synthetic-s2i32.py'
 RANDOM_PROBE_CFG = ('configs/demo/'
                     'vit-w16-p8_linear-1xb32-50e_synthetic-s2i32_random-init.py')
-METRICS = (('acc/top1', 'top-1'), ('acc/top5', 'top-5'),
-           ('acc/mean1', 'mean class acc'))
 QUICK = dict(num_per_class=4, pretrain_epochs=2, probe_epochs=2,
              num_vis=2)
 # the fraction of each schedule spent warming up (as in the configs)
@@ -132,23 +132,6 @@ def algos(args) -> List[str]:
 
 
 @dataclass
-class Step:
-    """One run of a command line tool.
-
-    Attributes:
-        title (str): What the step does, for the progress display.
-        cmd (list[str]): The command.
-        log (str): File that receives its stdout and stderr.
-        epochs (int, optional): Training epochs; progress is read from the
-            log's ``Epoch(train) [N]`` lines. None for other tools.
-    """
-    title: str
-    cmd: List[str]
-    log: str
-    epochs: Optional[int] = None
-
-
-@dataclass
 class Plan:
     """The demo's steps: a first one, then lanes run side by side."""
     first: Step
@@ -156,39 +139,11 @@ class Plan:
     paths: Dict[str, str] = field(default_factory=dict)
 
 
-def tool(script: str, *args) -> List[str]:
-    """Command running one of the repository's tools with this Python."""
-    return [sys.executable, script, *map(str, args)]
-
-
 def repo_path(path: str) -> str:
     """``path`` relative to the repository root if it lies inside it."""
     path = osp.abspath(path)
     inside = osp.commonpath([path, REPO]) == REPO
     return osp.relpath(path, REPO) if inside else path
-
-
-def cfg_options(options: Dict[str, object]) -> List[str]:
-    """``--cfg-options key=value ...`` arguments."""
-    return ['--cfg-options', *(f'{k}={v}' for k, v in options.items())]
-
-
-def schedule_options(epochs: int, warmup_fraction: float) -> Dict:
-    """Overrides fitting a config's warm-up + cosine schedule to ``epochs``.
-
-    The demo configs have a ``LinearLR`` warm-up then a
-    ``CosineAnnealingLR``; both are moved together with ``max_epochs``,
-    and the only checkpoint is the last one.
-    """
-    warmup = min(max(1, round(epochs * warmup_fraction)), epochs - 1)
-    return {
-        'train_cfg.max_epochs': epochs,
-        'param_scheduler.0.end': warmup,
-        'param_scheduler.1.begin': warmup,
-        'param_scheduler.1.end': epochs,
-        'param_scheduler.1.T_max': epochs - warmup,
-        'default_hooks.checkpoint.interval': epochs,
-    }
 
 
 def data_options(ann_file: str, splits=('train', 'val', 'test')) -> Dict:
@@ -303,172 +258,28 @@ def pick_samples(ann_file: str, count: int) -> List[str]:
     return [first[label] for label in labels[::step][:count]]
 
 
-class StepFailed(RuntimeError):
-    """A tool exited with an error."""
-
-
-class Runner:
-    """Runs steps as child processes and shows their progress."""
-
-    def __init__(self, progress: Progress, threads: int) -> None:
-        self.progress = progress
-        self.env = dict(os.environ, OMP_NUM_THREADS=str(threads),
-                        MKL_NUM_THREADS=str(threads), PYTHONUNBUFFERED='1')
-        self.tasks = {}
-        #: id(step) -> (wall seconds, CPU seconds) of each finished step
-        self.seconds: Dict[int, Tuple[float, float]] = {}
-        self.children = []
-        self.stop = threading.Event()
-        self.errors: List[str] = []
-        self.seconds: Dict[str, float] = {}
-
-    def add(self, step: Step) -> None:
-        self.tasks[id(step)] = self.progress.add_task(
-            step.title, total=step.epochs, start=False, done='')
-
-    def run(self, step: Step) -> None:
-        """Run ``step``; raise :class:`StepFailed` if it fails."""
-        task = self.tasks[id(step)]
-        self.progress.console.print(
-            f'$ {show(step.cmd)}', style='dim', highlight=False,
-            markup=False, soft_wrap=True)
-        self.progress.start_task(task)
-        start = time.perf_counter()
-        os.makedirs(osp.dirname(step.log), exist_ok=True)
-        start = time.perf_counter()
-        with open(step.log, 'w') as log:
-            child = subprocess.Popen(step.cmd, stdout=log,
-                                     stderr=subprocess.STDOUT, env=self.env)
-            self.children.append(child)
-            while not self._reaped(child, step, start):
-                if self.stop.wait(0.5):
-                    child.terminate()
-                    child.wait()
-                    raise StepFailed(f'{step.title}: stopped')
-                if step.epochs:
-                    self.progress.update(
-                        task, completed=epochs_done(step.log),
-                        done=f'{epochs_done(step.log)}/{step.epochs} ep')
-        self.seconds[step.title] = time.perf_counter() - start
-        if child.returncode != 0:
-            raise StepFailed(
-                f'{step.title} failed (exit code {child.returncode}); the '
-                f'end of {step.log}:\n{tail(step.log)}')
-        self.progress.update(task, completed=step.epochs or 1,
-                             total=step.epochs or 1)
-
-    def _reaped(self, child: subprocess.Popen, step: Step,
-                start: float) -> bool:
-        """Whether ``child`` has ended; if so record its wall and CPU time
-        (``os.wait4`` gives the CPU time of this child alone, also while
-        other steps run beside it)."""
-        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
-        if not pid:
-            return False
-        child.returncode = os.waitstatus_to_exitcode(status)
-        self.seconds[id(step)] = (time.perf_counter() - start,
-                                  usage.ru_utime + usage.ru_stime)
-        return True
-
-    def run_lane(self, steps: List[Step]) -> None:
-        """Run ``steps`` in order; on failure record it, stop the others."""
-        try:
-            for step in steps:
-                if self.stop.is_set():
-                    return
-                self.run(step)
-        except StepFailed as err:
-            if not self.stop.is_set():
-                self.errors.append(str(err))
-            self.stop.set()
-        except BaseException as err:  # noqa: B036 - reported, then stop
-            self.errors.append(f'{type(err).__name__}: {err}')
-            self.stop.set()
-
-    def run_parallel(self, lanes: List[List[Step]]) -> None:
-        """Run the lanes side by side; raise if any step failed."""
-        threads = [
-            threading.Thread(target=self.run_lane, args=(lane, ))
-            for lane in lanes
-        ]
-        for thread in threads:
-            thread.start()
-        try:
-            for thread in threads:
-                while thread.is_alive():
-                    thread.join(0.2)
-        except KeyboardInterrupt:
-            self.stop.set()
-            for thread in threads:
-                thread.join()
-            raise
-        if self.errors:
-            raise StepFailed('\n'.join(self.errors))
-
-
-def progress_columns() -> tuple:
-    """Columns of the progress display: step, bar, epochs, elapsed time."""
-    return (SpinnerColumn(), TextColumn('{task.description}'), BarColumn(),
-            TextColumn('{task.fields[done]}'), TimeElapsedColumn())
-
-
-def show(cmd: List[str]) -> str:
-    """``cmd`` as typed in a shell at the repository root."""
-    words = ['python' if cmd[0] == sys.executable else cmd[0], *cmd[1:]]
-    return ' '.join(shlex.quote(w) for w in words)
-
-
-def epochs_done(log_file: str) -> int:
-    """Last epoch a training log reports (``Epoch(train) [N]``)."""
-    try:
-        with open(log_file, errors='replace') as f:
-            found = re.findall(r'Epoch\(train\)\s*\[(\d+)\]', f.read())
-    except OSError:
-        return 0
-    return int(found[-1]) if found else 0
-
-
-def tail(path: str, lines: int = 30) -> str:
-    with open(path, errors='replace') as f:
-        return ''.join(f.readlines()[-lines:])
-
-
-def read_test_metrics(test_dir: str) -> Dict[str, float]:
-    """The metrics ``tools/test.py`` logged as JSON in ``test_dir``."""
-    logs = sorted(glob.glob(osp.join(test_dir, '*', '*.json')))
-    if not logs:
-        raise StepFailed(f'no metrics JSON under {test_dir}')
-    with open(logs[-1]) as f:
-        records = [json.loads(line) for line in f if line.strip()]
-    metrics = records[-1]
-    missing = [k for k, _ in METRICS if k not in metrics]
-    if missing:
-        raise StepFailed(f'{logs[-1]} lacks {missing}')
-    return {k: 100 * float(metrics[k]) for k, _ in METRICS}
-
-
 def results_table(results: Dict[str, Dict[str, float]]) -> Table:
     """The probes' metrics, and each pretrained one minus random init."""
     table = Table(title='Linear probe on the held-out synthetic val split '
                   '(%)')
     table.add_column('encoder')
-    for _, label in METRICS:
+    for _, label in TEST_METRICS:
         table.add_column(label, justify='right')
     rand = results['random_init']
     pretrained = [name for name in results if name != 'random_init']
     for name in pretrained:
         table.add_row(f'{ALGO_NAMES[name]}-pretrained',
-                      *(f'{results[name][k]:.2f}' for k, _ in METRICS))
-    table.add_row('random init', *(f'{rand[k]:.2f}' for k, _ in METRICS))
+                      *(f'{results[name][k]:.2f}' for k, _ in TEST_METRICS))
+    table.add_row('random init', *(f'{rand[k]:.2f}' for k, _ in TEST_METRICS))
     for name in pretrained:
         table.add_row(f'[bold]{ALGO_NAMES[name]} - random[/bold]',
                       *(f'{results[name][k] - rand[k]:+.2f}'
-                        for k, _ in METRICS))
+                        for k, _ in TEST_METRICS))
     return table
 
 
 def summarize(results: Dict[str, Dict[str, float]],
-              seconds: Dict[str, float], wall: float,
+              times: Dict[str, StepTime], wall: float,
               work: str) -> Dict[str, object]:
     """The JSON summary: ``<name>_top1`` / ``_top5`` / ``_mean_class_acc``
     for each probe (``mae``, ``diffmae``, ``random_init``) and
@@ -481,8 +292,8 @@ def summarize(results: Dict[str, Dict[str, float]],
     }
     for name in results:
         title = f'{ALGO_NAMES.get(name, name)} pretraining'
-        if title in seconds:
-            summary[f'{name}_pretrain_s'] = round(seconds[title], 1)
+        if title in times:
+            summary[f'{name}_pretrain_s'] = round(times[title].wall, 1)
     summary.update(wall_time_s=round(wall, 1), work_dir=osp.abspath(work))
     return summary
 
@@ -502,7 +313,7 @@ def main(argv=None) -> int:
     plan = build_plan(args)
     os.chdir(REPO)  # the plan's relative paths are relative to the repo
     with Progress(*progress_columns(), console=console) as progress:
-        runner = Runner(progress, args.threads)
+        runner = StepRunner(progress, args.threads)
         for step in [plan.first, *sum(plan.lanes, [])]:
             runner.add(step)
         try:
@@ -527,7 +338,7 @@ def main(argv=None) -> int:
     console.print(f'S2I images: {plan.paths["s2i_png"]}\n{pictures}'
                   f'logs: {osp.join(plan.paths["work"], "logs")}',
                   highlight=False)
-    summary = summarize(results, runner.seconds, wall, plan.paths['work'])
+    summary = summarize(results, runner.times, wall, plan.paths['work'])
     write_json(osp.join(plan.paths['work'], 'results.json'), summary)
     print(json.dumps(summary), flush=True)
     return 0

@@ -16,8 +16,9 @@ import shlex
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, NamedTuple, Optional, Sequence
 
 from rich.progress import (
     BarColumn,
@@ -28,9 +29,9 @@ from rich.progress import (
 )
 
 __all__ = [
-    'Step', 'StepFailed', 'StepRunner', 'tool', 'show', 'cfg_options',
-    'schedule_options', 'read_test_metrics', 'progress_columns',
-    'TEST_METRICS'
+    'Step', 'StepFailed', 'StepRunner', 'StepTime', 'tool', 'show',
+    'cfg_options', 'schedule_options', 'read_test_metrics',
+    'progress_columns', 'TEST_METRICS'
 ]
 
 #: The metrics ``tools/test.py`` logs, and their names in tables.
@@ -57,6 +58,12 @@ class Step:
 
 class StepFailed(RuntimeError):
     """A tool exited with an error."""
+
+
+class StepTime(NamedTuple):
+    """Wall and CPU seconds (user + system) of one finished step."""
+    wall: float
+    cpu: float
 
 
 def tool(script: str, *args) -> List[str]:
@@ -143,6 +150,11 @@ class StepRunner:
             :func:`progress_columns`).
         threads (int): ``OMP_NUM_THREADS`` / ``MKL_NUM_THREADS`` of every
             child process.
+
+    Attributes:
+        times (dict[str, StepTime]): The wall and CPU time of each finished
+            step, by title. The CPU time is the child's own
+            (``os.wait4``), so it does not depend on what runs beside it.
     """
 
     def __init__(self, progress: Progress, threads: int) -> None:
@@ -152,6 +164,7 @@ class StepRunner:
         self.tasks = {}
         self.stop = threading.Event()
         self.errors: List[str] = []
+        self.times: Dict[str, StepTime] = {}
 
     def add(self, step: Step) -> None:
         """Show ``step`` (not started yet) in the display."""
@@ -168,10 +181,11 @@ class StepRunner:
             markup=False, soft_wrap=True)
         self.progress.start_task(task)
         os.makedirs(osp.dirname(step.log) or '.', exist_ok=True)
+        start = time.perf_counter()
         with open(step.log, 'w') as log:
             child = subprocess.Popen(step.cmd, stdout=log,
                                      stderr=subprocess.STDOUT, env=self.env)
-            while child.poll() is None:
+            while not self._reaped(child, step, start):
                 if self.stop.wait(0.5):
                     child.terminate()
                     child.wait()
@@ -187,6 +201,17 @@ class StepRunner:
                 f'end of {step.log}:\n{tail(step.log)}')
         self.progress.update(task, completed=step.epochs or 1,
                              total=step.epochs or 1)
+
+    def _reaped(self, child: subprocess.Popen, step: Step,
+                start: float) -> bool:
+        """Whether ``child`` has ended; if so, record its times."""
+        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+        if not pid:
+            return False
+        child.returncode = os.waitstatus_to_exitcode(status)
+        self.times[step.title] = StepTime(time.perf_counter() - start,
+                                          usage.ru_utime + usage.ru_stime)
+        return True
 
     def run_lane(self, steps: List[Step]) -> None:
         """Run ``steps`` in order; on failure record it, stop the others."""

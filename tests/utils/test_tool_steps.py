@@ -1,0 +1,93 @@
+"""The step runner behind the demo and the benchmarks that train through
+the real tools (s2i_mm/utils/tool_steps.py)."""
+import json
+import sys
+import time
+
+import pytest
+from rich.console import Console
+from rich.progress import Progress
+
+from s2i_mm.utils.tool_steps import (
+    Step,
+    StepFailed,
+    StepRunner,
+    read_test_metrics,
+    schedule_options,
+)
+
+BURN = 'import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass\n'  # noqa: E501
+
+
+def _runner():
+    progress = Progress(console=Console(file=open('/dev/null', 'w')))
+    return StepRunner(progress, threads=1)
+
+
+def test_lanes_run_their_steps_in_order_and_record_each_steps_times(
+        tmp_path):
+    out = tmp_path / 'order.txt'
+    lanes = [[
+        Step(f'{lane}{i}', [
+            sys.executable, '-c',
+            BURN + f'open({str(out)!r}, "a").write("{lane}{i} ")'
+        ], str(tmp_path / 'logs' / f'{lane}{i}.log')) for i in range(2)
+    ] for lane in 'ab']
+    runner = _runner()
+    runner.run_parallel(lanes)
+    order = out.read_text().split()
+    for lane in 'ab':
+        assert order.index(f'{lane}0') < order.index(f'{lane}1')
+    assert set(runner.times) == {'a0', 'a1', 'b0', 'b1'}
+    for t in runner.times.values():
+        # the child's own CPU time (it burnt 0.3 s), within its wall time
+        assert 0.25 < t.cpu < t.wall + 0.05
+
+
+def test_a_failing_step_stops_the_others_and_names_its_log(tmp_path):
+    fail = Step('fails', [sys.executable, '-c',
+                          'print("the reason"); raise SystemExit(3)'],
+                str(tmp_path / 'fails.log'))
+    slow = Step('slow', [sys.executable, '-c', 'import time; '
+                         'time.sleep(60)'], str(tmp_path / 'slow.log'))
+    never = Step('never', [sys.executable, '-c', 'pass'],
+                 str(tmp_path / 'never.log'))
+    runner = _runner()
+    start = time.perf_counter()
+    with pytest.raises(StepFailed) as err:
+        runner.run_parallel([[fail], [slow, never]])
+    assert time.perf_counter() - start < 30  # the slow step was stopped
+    message = str(err.value)
+    assert 'exit code 3' in message and 'the reason' in message
+    assert str(tmp_path / 'fails.log') in message
+    assert set(runner.times) == {'fails'}  # the others did not finish
+    assert not (tmp_path / 'never.log').exists()
+
+
+def test_schedule_options_move_warmup_and_cosine_together():
+    assert schedule_options(50, 0.1) == {
+        'train_cfg.max_epochs': 50,
+        'param_scheduler.0.end': 5,
+        'param_scheduler.1.begin': 5,
+        'param_scheduler.1.end': 50,
+        'param_scheduler.1.T_max': 45,
+        'default_hooks.checkpoint.interval': 50,
+    }
+    # at least one warm-up epoch, and at least one cosine epoch
+    assert schedule_options(2, 0.01)['param_scheduler.0.end'] == 1
+    assert schedule_options(2, 0.9)['param_scheduler.1.T_max'] == 1
+
+
+def test_read_test_metrics_reads_the_last_record_in_percent(tmp_path):
+    run = tmp_path / '20261129_000000'
+    run.mkdir()
+    (run / '20261129_000000.json').write_text(
+        json.dumps({'acc/top1': 0.1}) + '\n' + json.dumps(
+            {'acc/top1': 0.5, 'acc/top5': 0.75, 'acc/mean1': 0.25}) + '\n')
+    assert read_test_metrics(str(tmp_path)) == {
+        'acc/top1': 50.0, 'acc/top5': 75.0, 'acc/mean1': 25.0}
+    (run / '20261129_000000.json').write_text(json.dumps({'acc/top1': 1}))
+    with pytest.raises(StepFailed, match='lacks'):
+        read_test_metrics(str(tmp_path))
+    with pytest.raises(StepFailed, match='no metrics JSON'):
+        read_test_metrics(str(tmp_path / 'missing'))
