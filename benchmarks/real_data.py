@@ -20,9 +20,11 @@ before it runs, with its log in ``<work-dir>/logs/``.
 
 ``--budget small`` is the recipe as configured (about 30 minutes on 2 CPU
 cores for NW-UCLA's 1,020 training sequences); ``--budget full`` trains
-every step longer. ``--cfg-options`` reach every step (e.g. an encoding
-choice: ``--cfg-options s2i_scaling=fixed``... see the base config), and
-``--stages`` runs a subset.
+every step longer. ``--cfg-options`` reach every step's config,
+``--pipeline-options TRANSFORM.KEY=VALUE`` one transform of every pipeline
+(e.g. an encoding choice: ``S2IEncode.scaling=centred``),
+``--pretrain-options`` the MAE pretraining alone (e.g.
+``model.backbone.mask_ratio=0.9``), and ``--stages`` runs a subset.
 
 Example (NW-UCLA cross-view; see docs/benchmarks.md)::
 

@@ -1,4 +1,6 @@
-"""Helpers shared by the tests: run the real tools as subprocesses."""
+"""Helpers shared by the tests: run the real tools as subprocesses, or
+import a script of the repository as a module."""
+import importlib.util
 import os
 import os.path as osp
 import socket
@@ -7,6 +9,17 @@ import sys
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 FIXTURES = osp.join(REPO, 'tests', 'fixtures')
+
+
+def load_script(path: str):
+    """Import the script at ``path`` (relative to the repository root, or
+    absolute) as a module, to call its functions."""
+    path = osp.join(REPO, path)
+    name = osp.splitext(osp.basename(path))[0]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def free_port() -> int:

@@ -1,6 +1,5 @@
 """benchmarks/real_data.py: the five runs through the real tools, on a tiny
 converted dataset of a format other than the default one."""
-import importlib.util
 import json
 import os.path as osp
 import sys
@@ -11,17 +10,14 @@ from mmengine.config import Config
 from s2i_mm.datasets.annotation import dump_annotation_file
 from s2i_mm.datasets.synthetic import generate
 
-from s2i_testing import REPO, run_cmd
+from s2i_testing import REPO, load_script, run_cmd
 
 SCRIPT = osp.join(REPO, 'benchmarks', 'real_data.py')
 
 
 @pytest.fixture(scope='module')
 def real_data():
-    spec = importlib.util.spec_from_file_location('real_data', SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT)
 
 
 @pytest.fixture(scope='module')

@@ -1,7 +1,6 @@
 """benchmarks/synthetic_protocols.py: its subject splits keep pretraining,
 probing, weight search and testing apart, and every step names a config
 that exists (the run itself takes an hour; ``--quick`` is its smoke run)."""
-import importlib.util
 import os.path as osp
 import pickle
 import re
@@ -11,17 +10,12 @@ import pytest
 from s2i_mm.datasets.annotation import dump_annotation_file
 from s2i_mm.datasets.synthetic import generate
 
-from s2i_testing import REPO
+from s2i_testing import REPO, load_script
 
 
 @pytest.fixture(scope='module')
 def bench():
-    path = osp.join(REPO, 'benchmarks', 'synthetic_protocols.py')
-    spec = importlib.util.spec_from_file_location('synthetic_protocols',
-                                                  path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('benchmarks/synthetic_protocols.py')
 
 
 def test_splits_are_disjoint_simulated_subjects(bench, tmp_path):

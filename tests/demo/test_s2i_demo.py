@@ -1,6 +1,5 @@
 """The embedded default demo (demo/s2i_demo.py), end to end in its quick
 mode, and the schedule overrides it passes to the tools."""
-import importlib.util
 import json
 import os.path as osp
 import pickle
@@ -12,7 +11,7 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import CheckpointLoader
 
-from s2i_testing import REPO, run_cmd
+from s2i_testing import REPO, load_script, run_cmd
 
 DEMO = osp.join(REPO, 'demo', 's2i_demo.py')
 
@@ -24,10 +23,7 @@ def _backbone(path):
 
 
 def demo_module():
-    spec = importlib.util.spec_from_file_location('s2i_demo', DEMO)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(DEMO)
 
 
 @pytest.fixture(scope='module')

@@ -1,14 +1,12 @@
 """tools/analysis/fuse_scores.py on hand-made dumps with known answers."""
-import importlib.util
 import json
-import os.path as osp
 import pickle
 import sys
 
 import numpy as np
 import pytest
 
-from s2i_testing import REPO, run_cmd
+from s2i_testing import load_script, run_cmd
 
 TOOL = 'tools/analysis/fuse_scores.py'
 NAMES = ['s0', 's1', 's2', 's3']
@@ -37,11 +35,7 @@ def _last_json(stdout):
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location(
-        'fuse_scores', osp.join(REPO, TOOL))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(TOOL)
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """tools/analysis/visualize_mae.py on a tiny MAE / DiffMAE and synthetic
 skeletons."""
-import importlib.util
 import os
 import sys
 
@@ -15,7 +14,7 @@ from s2i_mm.datasets import dump_annotation_file
 from s2i_mm.datasets.synthetic import generate
 from s2i_mm.registry import MODELS
 
-from s2i_testing import REPO, run_cmd
+from s2i_testing import REPO, load_script, run_cmd
 from tiny_models import tiny_mae_cfg
 
 TOOL = os.path.join(REPO, 'tools', 'analysis', 'visualize_mae.py')
@@ -114,9 +113,7 @@ def test_refuses_a_classifier_config(setup, tmp_path, capsys):
         "type='VisionTransformer', arch='deit-tiny', img_size=32, "
         "patch_size=8), head=dict(type='LinearClsHead', num_classes=2, "
         "in_channels=192))\n")
-    spec = importlib.util.spec_from_file_location('visualize_mae', TOOL)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_script(TOOL)
     assert tool.main([str(bad), str(ckpt), '--out-dir',
                       str(tmp_path / 'o')]) == 1
     assert 'cannot reconstruct' in capsys.readouterr().err
