@@ -44,3 +44,29 @@ def tiny_mae_cfg(img_size=(IMG_SIZE, IMG_SIZE), patch_size=PATCH_SIZE,
             norm_pix=True,
             patch_size=patch_size,
             loss=dict(type='PixelReconstructionLoss', criterion='L2')))
+
+
+def tiny_diffmae_cfg(img_size=(32, 32), patch_size=8, variant='cross_self',
+                     **kwargs):
+    """Config of a 2-layer S2IDiffMAE with a 2-block decoder.
+
+    ``kwargs`` go to the model (``prediction``, ``diffusion``), the decoder
+    (``connection``, ``decoder_depth``) or the backbone (anything else).
+    """
+    model_keys = {k: kwargs.pop(k) for k in ('prediction', 'diffusion')
+                  if k in kwargs}
+    neck_keys = {k: kwargs.pop(k) for k in ('connection', 'decoder_depth')
+                 if k in kwargs}
+    cfg = tiny_mae_cfg(img_size, patch_size, **kwargs)
+    cfg.update(type='S2IDiffMAE', **model_keys)
+    cfg['neck'] = dict(
+        type='S2IDiffMAEDecoder',
+        variant=variant,
+        patch_resolution=cfg['neck']['patch_resolution'],
+        patch_size=patch_size,
+        embed_dim=TINY_ARCH['embed_dims'],
+        decoder_embed_dim=16,
+        decoder_depth=2,
+        decoder_num_heads=2)
+    cfg['neck'].update(neck_keys)
+    return cfg

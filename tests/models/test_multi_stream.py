@@ -4,13 +4,14 @@ stacked-stream images it reads."""
 import numpy as np
 import pytest
 import torch
-from conftest import TINY_ARCH, tiny_mae_cfg
 from mmengine.optim import build_optim_wrapper
 from mmpretrain.structures import DataSample
 
 from s2i_mm.datasets.synthetic import generate
 from s2i_mm.datasets.transforms import S2IEncode, SkeletonModality
 from s2i_mm.registry import MODELS
+
+from tiny_models import TINY_ARCH, tiny_mae_cfg, tiny_vit_cfg
 
 STREAMS = ('j', 'm', 'b')
 WIDTH = TINY_ARCH['embed_dims']
@@ -26,8 +27,7 @@ HEADS = {
 
 
 def _vit(**kwargs):
-    return dict(type='VisionTransformer', arch=TINY_ARCH, img_size=32,
-                patch_size=8, out_type='avg_featmap', **kwargs)
+    return tiny_vit_cfg(out_type='avg_featmap', **kwargs)
 
 
 def _model(head='late_learnable', frozen=(), checkpoints=None, neck=True):
