@@ -14,6 +14,7 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
+from s2i_mm.datasets.annotation import SkeletonDataError, read_pickle
 from s2i_mm.datasets.atomic import atomic_path
 
 __all__ = [
@@ -64,10 +65,11 @@ def load_dump(path: str) -> ScoreDump:
             that disagree, a row without ``frame_dir``, a name twice.
     """
     try:
-        with open(path, 'rb') as f:
-            data = pickle.load(f)
-    except (OSError, pickle.UnpicklingError, EOFError) as err:
-        raise ScoreFusionError(f'{path}: cannot read the dump: {err}') from err
+        # restricted: a dump holds arrays, lists and strings; one that
+        # names a function is refused before anything in it runs
+        data = read_pickle(path)
+    except (OSError, SkeletonDataError) as err:
+        raise ScoreFusionError(f'cannot read the dump: {err}') from None
     missing = [k for k in ('scores', 'labels', 'frame_dir')
                if not isinstance(data, dict) or k not in data]
     if missing:

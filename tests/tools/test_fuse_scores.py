@@ -128,3 +128,31 @@ def test_refuses_disagreeing_labels_naming_the_sample(tmp_path, fuse):
     assert code == 2
     assert f"sample 's3' has label 0 in {a} but 1 in {b}" in err
     assert not out.exists()
+
+
+class _RunsCode:
+    def __reduce__(self):
+        return (exec, ("open('RAN', 'w').write('ran')", ))
+
+
+def test_a_dump_that_names_a_function_is_refused_unrun(tmp_path, fuse,
+                                                         monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    a = write_dump(tmp_path / 'a.pkl', A)
+    bad = tmp_path / 'bad.pkl'
+    bad.write_bytes(pickle.dumps(dict(scores=_RunsCode(), labels=LABELS,
+                                      frame_dir=NAMES)))
+    code, _, err, _ = fuse(a, bad)
+    assert code == 2
+    assert str(bad) in err and 'refused' in err
+    assert not (tmp_path / 'RAN').exists()
+
+
+def test_a_damaged_dump_is_one_error_naming_it(tmp_path, fuse):
+    a = write_dump(tmp_path / 'a.pkl', A)
+    blob = (tmp_path / 'a.pkl').read_bytes()
+    for i, cut in enumerate((len(blob) // 3, len(blob) - 2)):
+        bad = tmp_path / f'bad{i}.pkl'
+        bad.write_bytes(blob[:cut])
+        code, _, err, _ = fuse(a, bad)
+        assert code == 2 and f'cannot read the dump: {bad}' in err, err
