@@ -176,11 +176,17 @@ def test_layer_wise_lr_decay_by_depth_in_each_stream():
     assert lrs['head.fc.weight'] == 1.0
 
 
-def test_stacked_streams_are_the_single_streams_images():
+@pytest.mark.parametrize('scaling', [
+    dict(scaling='minmax'),
+    dict(scaling='centred'),
+    dict(scaling='fixed', value_range=((-1, -1, -2), (1, 1, 2))),
+])
+def test_stacked_streams_are_the_single_streams_images(scaling):
     """What the recognizer reads: SkeletonModality(('j', 'm', 'b')) then
     S2IEncode gives the three single-stream images of the same frames,
-    stacked along the channels (OpenCV resizes 9 channels with another
-    kernel than 3: the values agree to float32 rounding)."""
+    stacked along the channels, whatever the scaling (each stream is scaled
+    as it would be alone; OpenCV resizes 9 channels with another kernel
+    than 3: the values agree to float32 rounding)."""
     data = generate(1, seed=0, formats=('ntu25', ))['ntu25']
     sample = data['annotations'][0]
 
@@ -188,7 +194,7 @@ def test_stacked_streams_are_the_single_streams_images():
         results = dict(keypoint=sample['keypoint'].copy(),
                        skeleton_format='ntu25')
         results = SkeletonModality(modalities)(results)
-        return S2IEncode(size=(32, 32))(results)['img']
+        return S2IEncode(size=(32, 32), **scaling)(results)['img']
 
     stacked = encode(('j', 'm', 'b'))
     assert stacked.shape == (32, 32, 9)

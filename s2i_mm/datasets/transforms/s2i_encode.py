@@ -150,8 +150,8 @@ class S2IEncode(BaseTransform):
         if self.nan == 'error' and not finite.all():
             check_finite(results, keypoint, present, fmt)
         valid = finite & present[:, :, None]  # the cells to encode
-        scale_planes(planes, *self._bounds(planes, valid, results), valid,
-                     clip=self.scaling == 'fixed')
+        bounds = self._bounds(planes, valid, results, len(fmt.channels))
+        scale_planes(planes, *bounds, valid, clip=self.scaling == 'fixed')
         grid = place_persons(planes, self.persons)
         results['ori_shape'] = grid.shape[1:]
         results['img'] = resize(grid, self.size)
@@ -165,24 +165,29 @@ class S2IEncode(BaseTransform):
             return int(results['max_persons'])
         return len(results['keypoint'])
 
-    def _bounds(self, planes: np.ndarray, valid: np.ndarray, results: dict):
+    def _bounds(self, planes: np.ndarray, valid: np.ndarray, results: dict,
+                group: int):
         """Per-channel ``(low, high)`` of the scaling: ``value_range`` or
-        the min and max of the ``valid`` cells."""
+        the min and max of the ``valid`` cells. Channels come in streams
+        of ``group`` (x, y, z of the joints, then of the motion...), each
+        stream scaled as it would be alone."""
         if self.scaling != 'fixed' and not valid.any():
             raise SkeletonSampleError(f'{describe_sample(results)} holds no '
                                       'finite joint coordinate.')
+        group = group if len(planes) % group == 0 else len(planes)
         if self.scaling == 'minmax':
             return minmax_bounds(planes, valid)
         if self.scaling == 'centred':
             low, high = minmax_bounds(planes, valid)
-            middle, half = (low + high) / 2, (high - low).max() / 2
+            half = (high - low).reshape(-1, group).max(axis=1) / 2
+            middle, half = (low + high) / 2, np.repeat(half, group)
             return middle - half, middle + half
-        bounds = [np.float32(bound) for bound in self.value_range]
-        if not {bound.size for bound in bounds} <= {1, len(planes)}:
+        bounds = [np.float32(bound).reshape(-1) for bound in self.value_range]
+        if not {bound.size for bound in bounds} <= {1, group, len(planes)}:
             raise SkeletonSampleError(
                 f'{describe_sample(results)} has {len(planes)} channels but '
                 f'value_range gives {[b.size for b in bounds]} bounds.')
-        return [np.broadcast_to(bound, len(planes)) for bound in bounds]
+        return [np.resize(bound, len(planes)) for bound in bounds]
 
     def _encode_clips(self, results: dict) -> dict:
         """Encode each of ``num_clips`` clips (consecutive equal spans of
