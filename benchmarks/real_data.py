@@ -190,16 +190,18 @@ def pipeline_overrides(config: str, options: Dict[str, str]) -> Dict:
     found = {}
     for name, value in options.items():
         transform, _, key = name.rpartition('.')
+        this = {}
         for loader in ('train_dataloader', 'val_dataloader',
                        'test_dataloader'):
             pipeline = ((cfg.get(loader) or {}).get('dataset') or
                         {}).get('pipeline') or []
             for i, step in enumerate(pipeline):
                 if step.get('type', '').split('.')[-1] == transform:
-                    found[f'{loader}.dataset.pipeline.{i}.{key}'] = value
-        if not any(k.endswith(f'.{key}') for k in found):
+                    this[f'{loader}.dataset.pipeline.{i}.{key}'] = value
+        if not this:
             raise SystemExit(f'error: no {transform} in the pipelines of '
                              f'{config}')
+        found.update(this)
     return found
 
 

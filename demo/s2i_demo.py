@@ -26,7 +26,7 @@ Example::
 
     python demo/s2i_demo.py                  # about 6 minutes on 2 cores
     python demo/s2i_demo.py --algo diffmae   # DiffMAE instead of MAE
-    python demo/s2i_demo.py --quick          # a smoke run (about 30 s)
+    python demo/s2i_demo.py --quick          # a smoke run: 2 epochs each
 """
 import argparse
 import json

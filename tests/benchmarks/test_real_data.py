@@ -81,6 +81,11 @@ def test_pipeline_overrides_find_every_pipeline(real_data):
     with pytest.raises(SystemExit, match='no NoSuchTransform'):
         real_data.pipeline_overrides(real_data.LINEAR_CFG,
                                      {'NoSuchTransform.x': '1'})
+    # a typo after a good option with the same key is still refused
+    with pytest.raises(SystemExit, match='no S2IEncodeX'):
+        real_data.pipeline_overrides(
+            real_data.LINEAR_CFG,
+            {'S2IEncode.scaling': 'fixed', 'S2IEncodeX.scaling': 'x'})
 
 
 def test_bad_arguments_are_refused(real_data):
