@@ -40,7 +40,9 @@ def parse_args():
                         'mode); default: all frames')
     parser.add_argument('--persons', default='side_by_side',
                         choices=['side_by_side', 'stacked_time', 'first'])
-    parser.add_argument('--num-persons', type=int, default=2)
+    parser.add_argument('--num-persons', type=int,
+                        help="persons in the image (default: the dataset's "
+                        'most persons per sample, as in training)')
     parser.add_argument('--size', type=int, nargs=2, default=[224, 224],
                         metavar=('H', 'W'), help='S2I image size')
     parser.add_argument('--out-dir', default='work_dirs/s2i_vis',

@@ -70,7 +70,9 @@ def draw_s2i_figure(sample: dict,
     outputs = encode_modalities(sample, fmt, modalities, **s2i_args)
     rows, cols = outputs[0]['ori_shape']
     persons = s2i_args.get('persons', 'side_by_side')
-    num_persons = 1 if persons == 'first' else s2i_args.get('num_persons', 2)
+    # frames of one person: with 'stacked_time' the persons' frames follow
+    # each other down the grid (however many persons S2IEncode placed)
+    frames = outputs[0]['keypoint'].shape[1]
     width = max(8., 0.22 * cols + 2)
     fig = Figure(figsize=(width, 3.6 * len(outputs)), layout='constrained')
     axes = fig.subplots(len(outputs), 1, squeeze=False)[:, 0]
@@ -79,7 +81,7 @@ def draw_s2i_figure(sample: dict,
         shown = img[..., :3] if img.shape[-1] >= 3 else img[..., 0]
         ax.imshow(shown, extent=(-0.5, cols - 0.5, rows - 0.5, -0.5),
                   aspect='auto', interpolation='nearest')
-        _mark_layout(ax, fmt, rows, cols, persons, num_persons)
+        _mark_layout(ax, fmt, rows, cols, persons, frames)
         ax.set_ylabel('frame')
         ax.set_title(
             f'{MODALITY_TITLES.get(name, name)}: grid {rows} x {cols} '
@@ -89,7 +91,7 @@ def draw_s2i_figure(sample: dict,
 
 
 def _mark_layout(ax, fmt: SkeletonFormat, rows: int, cols: int,
-                 persons: str, num_persons: int) -> None:
+                 persons: str, frames: int) -> None:
     joints = fmt.num_joints
     names = [fmt.joint_names[j] for j in fmt.s2i_order]
     blocks = cols // joints
@@ -107,7 +109,6 @@ def _mark_layout(ax, fmt: SkeletonFormat, rows: int, cols: int,
                     part.replace('_', ' '), ha='center', va='bottom',
                     fontsize=7)
     if persons == 'stacked_time':
-        frames = rows // num_persons
         for row in range(frames, rows, frames):
             ax.axhline(row - 0.5, color='white', linewidth=2.5)
 

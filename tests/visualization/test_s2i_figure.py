@@ -44,6 +44,22 @@ def test_panels_show_the_encoded_modalities_with_joint_names():
     assert not np.allclose(expected[0]['img'], expected[2]['img'])
 
 
+@pytest.mark.parametrize('persons, max_persons', [(1, 1), (2, 2), (1, 2)])
+def test_stacked_time_separates_the_persons_the_encoding_placed(
+        persons, max_persons):
+    """The solid lines between persons sit where S2IEncode put them, for
+    the dataset's person count (``max_persons``, as in training)."""
+    sample = dict(kinect_sample(frames=12, persons=persons),
+                  max_persons=max_persons)
+    fig = draw_s2i_figure(sample, 'kinect20', modalities=('j', ),
+                          persons='stacked_time', size=(32, 32))
+    rows = [line.get_ydata()[0] for line in fig.axes[0].get_lines()
+            if line.get_linestyle() == '-' and line.get_ydata()[0] ==
+            line.get_ydata()[1]]
+    assert rows == [12 * i - 0.5 for i in range(1, max_persons)]
+    assert fig.axes[0].get_images()[0].get_array().shape[:2] == (32, 32)
+
+
 def test_save_figure_is_atomic(tmp_path):
     fig = draw_s2i_figure(kinect_sample(), 'kinect20', modalities=('j', ),
                           size=(32, 32))
