@@ -23,6 +23,8 @@ cores for NW-UCLA's 1,020 training sequences); ``--budget full`` trains
 every step longer. ``--cfg-options`` reach every step's config,
 ``--pipeline-options TRANSFORM.KEY=VALUE`` one transform of every pipeline
 (e.g. an encoding choice: ``S2IEncode.scaling=centred``),
+``--dataset-options KEY=VALUE`` every loader's dataset (e.g.
+``preprocess.align=False``),
 ``--pretrain-options`` the MAE pretraining alone (e.g.
 ``model.backbone.mask_ratio=0.9``), and ``--stages`` runs a subset.
 
@@ -111,6 +113,10 @@ def parse_args(argv=None):
         help='set an argument of every transform of that type in every '
         'pipeline of every step, e.g. S2IEncode.scaling=fixed')
     parser.add_argument(
+        '--dataset-options', nargs='+', default=[], metavar='KEY=VALUE',
+        help='set an argument of the dataset of every loader of every '
+        'step, e.g. preprocess.align=False')
+    parser.add_argument(
         '--pretrain-options', nargs='+', default=[], metavar='KEY=VALUE',
         help='config overrides of the MAE pretraining step only, e.g. '
         'model.backbone.mask_ratio=0.9')
@@ -161,6 +167,8 @@ def data_options(args, facts: Dict) -> Dict[str, object]:
             prefix + 'ann_file': osp.abspath(args.ann_file),
             prefix + 'split': split,
             prefix + 'skeleton_format': facts['format'],
+            **{prefix + key: value for key, value in split_options(
+                args.dataset_options).items()},
         })
     return options
 
@@ -312,6 +320,7 @@ def main(argv=None) -> int:
         'epochs': args.epoch_plan, 'cfg_options': args.cfg_options,
         'pipeline_options': args.pipeline_options,
         'pretrain_options': args.pretrain_options,
+        'dataset_options': args.dataset_options,
         **{f'{name}_{key.split("/")[1]}': round(value, 2)
            for name, metrics in results.items()
            for key, value in metrics.items()},

@@ -34,7 +34,8 @@ def test_five_runs_through_the_tools(tmp_path, lcrnet_file):
         sys.executable, SCRIPT, lcrnet_file, '--train-split', 'train',
         '--val-split', 'val', '--work-dir', str(work), '--epochs', 'mae=2',
         'probe=2', 'supervised=2', 'finetune=2', '--pipeline-options',
-        'S2IEncode.scaling=centred', '--cfg-options',
+        'S2IEncode.scaling=centred', '--dataset-options',
+        'preprocess.align=False', '--cfg-options',
         'train_dataloader.batch_size=8'
     ], timeout=600)
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -58,6 +59,8 @@ def test_five_runs_through_the_tools(tmp_path, lcrnet_file):
             encode = [t for t in cfg[loader].dataset.pipeline
                       if t.type == 'S2IEncode']
             assert [t.scaling for t in encode] == ['centred']
+            # the dataset option reached every dataset of every run
+            assert cfg[loader].dataset.preprocess.align is False
     assert 'MAE probe - random probe' in proc.stdout
     # the MAE probe and fine-tuning start from the MAE checkpoint, the
     # random-init probe and supervised run from none
@@ -70,6 +73,7 @@ def test_five_runs_through_the_tools(tmp_path, lcrnet_file):
     mae_cfg = Config.fromfile(next((work / 'mae').glob('*.py')))
     assert mae_cfg.val_dataloader is None  # labels unused
     assert mae_cfg.train_dataloader.dataset.split == 'train'
+    assert mae_cfg.train_dataloader.dataset.preprocess.align is False
 
 
 def test_pipeline_overrides_find_every_pipeline(real_data):
