@@ -12,7 +12,9 @@ model = dict(
     neck=dict(
         type='S2IDiffMAEDecoder',
         # 'cross_self' | 'cross' | 'joint' (demo/s2i_demo.py
-        # --diffmae-decoder); docs/benchmarks.md compares them on this demo
+        # --diffmae-decoder); cross_self is s2i_mm's default decoder.
+        # Only it was probed on this demo (docs/benchmarks.md, "The CPU
+        # demo"); benchmarks/ssl_step_time.py times all three
         variant='cross_self'),
     prediction='x0',
     diffusion=dict(num_steps=1000, beta_start=1e-4, beta_end=0.02,
