@@ -47,6 +47,7 @@ def test_load_names_the_file_and_the_problem(tmp_path, content, message):
     (dict(keypoint=np.zeros((1, 6, 24, 3))), '24 joints'),
     (dict(keypoint=np.zeros((1, 6, 25, 4))), '4 channels, expected 3'),
     (dict(keypoint=np.zeros((0, 6, 25, 3))), 'zero bodies or zero frames'),
+    (dict(keypoint=np.zeros((1, 0, 25, 3))), 'zero bodies or zero frames'),
     (dict(keypoint=np.array([['a']])), 'array [M, T, V, C]'),
 ])
 def test_check_sample_names_file_sample_and_problem(change, message):
