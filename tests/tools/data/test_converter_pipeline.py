@@ -14,7 +14,7 @@ from s2i_mm.datasets.converters import MalformedInputError, pipeline
 from s2i_mm.datasets.converters.bodies import motion_energy, select_bodies
 from s2i_mm.datasets.store import SkeletonStore
 
-from s2i_testing import REPO, run_cmd, start_cmd
+from s2i_testing import REPO, run_cmd, run_python, start_cmd
 
 
 def sample(name, label=0, frames=3):
@@ -222,3 +222,25 @@ def test_pool_workers_die_with_the_converter(tmp_path, signum):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         proc.communicate()
+
+
+_KILLED_WORKER = """
+import os, signal
+from s2i_mm.datasets.converters.pipeline import parse_inputs
+def oom_killed_at_3(item):
+    if item == 3:  # as the OOM killer ends a worker
+        os.kill(os.getpid(), signal.SIGKILL)
+    return []
+try:
+    parse_inputs(oom_killed_at_3, list(range(8)), num_workers=2)
+except Exception as err:
+    print('stopped by', type(err).__name__)
+"""
+
+
+def test_a_killed_worker_stops_the_run_instead_of_hanging_it():
+    """A worker killed from outside ends the run with an error (a
+    ``multiprocessing.Pool``, as mmengine's progress helpers use, would
+    wait for its task for ever; see the pipeline's module docstring)."""
+    proc = run_python(_KILLED_WORKER, timeout=60)
+    assert 'stopped by BrokenProcessPool' in proc.stdout
