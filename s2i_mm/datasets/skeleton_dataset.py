@@ -55,15 +55,15 @@ class SkeletonDataset(BaseActionDataset):
     **Preprocessing runs once, not per epoch.** The ``preprocess`` steps
     (:func:`~s2i_mm.datasets.preprocess.preprocess_sample`: drop empty
     bodies/frames, centre, optional view alignment; inference calls the
-    same function) are applied to every
-    sample when the dataset is built. With ``cache=True`` the result is
-    written as a packed store (see
-    :mod:`~s2i_mm.datasets.preprocess_cache` for where it lives and how it
-    is invalidated: a changed source file or option selects a new cache)
-    and memory-mapped; later runs, and every DataLoader worker, read that
-    store instead of repeating the work or holding Python copies. A store
-    source whose recorded preprocessing equals ``preprocess`` is used
-    directly. With ``cache=False`` the processed samples stay in memory.
+    same function) are applied to every sample when the dataset is
+    built. With ``cache=True`` the result is written as a packed store
+    (see :mod:`~s2i_mm.datasets.preprocess_cache` for where it lives and
+    how it is invalidated: a changed source file or option selects a new
+    cache) and memory-mapped; later runs, and every DataLoader worker,
+    read that store instead of repeating the work or holding Python
+    copies. A store source whose recorded preprocessing equals
+    ``preprocess`` is used directly. With ``cache=False`` the processed
+    samples stay in memory.
 
     Split names: any split of the file, and semi-supervised subsets
     ``<split>_<P>pct`` (e.g. ``xsub_train_1pct``) drawn deterministically
