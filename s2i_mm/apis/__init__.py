@@ -3,9 +3,10 @@ from .inference import (
                         inference_skeleton,
                         init_recognizer,
                         load_keypoints,
+                        prepare_input,
 )
 
 __all__ = [
     'SkeletonPrediction', 'inference_skeleton', 'init_recognizer',
-    'load_keypoints'
+    'load_keypoints', 'prepare_input'
 ]

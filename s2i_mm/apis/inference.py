@@ -1,9 +1,11 @@
 """Inference: a trained S2I classifier + skeleton keypoints -> class scores.
 
 The sample goes through exactly what the model was evaluated on: the
-once-per-dataset preprocessing of the config's test dataset
-(:func:`~s2i_mm.datasets.preprocess.preprocess_keypoint`), then the test
-pipeline (frame sampling, modality, S2I encoding, packing).
+once-per-dataset preprocessing of the config's test dataset, by the
+function ``SkeletonDataset`` calls
+(:func:`~s2i_mm.datasets.preprocess.preprocess_sample`; see
+:func:`prepare_input`), then the test pipeline (frame sampling, modality,
+S2I encoding, packing).
 """
 import os.path as osp
 from dataclasses import dataclass
@@ -21,7 +23,7 @@ from s2i_mm.registry import MODELS
 
 __all__ = [
     'SkeletonPrediction', 'init_recognizer', 'inference_skeleton',
-    'load_keypoints'
+    'load_keypoints', 'prepare_input'
 ]
 
 KeypointsOrFile = Union[np.ndarray, str]
@@ -202,6 +204,62 @@ def _test_dataset_cfg(cfg: Config) -> dict:
     return loader['dataset']
 
 
+def prepare_input(keypoints_or_file: KeypointsOrFile,
+                  dataset_cfg: dict,
+                  format: Optional[str] = None,
+                  sample: Union[int, str] = 0) -> tuple:
+    """Read, check and preprocess one sample as the test dataset does.
+
+    Args:
+        keypoints_or_file (np.ndarray | str): See
+            :func:`inference_skeleton`.
+        dataset_cfg (dict): The config's test dataset; its ``preprocess``
+            (default :data:`~s2i_mm.datasets.DEFAULT_PREPROCESS`) and
+            ``skeleton_format`` apply.
+        format (str, optional): Skeleton format of the keypoints.
+        sample (int | str): Which sample of a multi-sample ``.pkl``.
+
+    Returns:
+        tuple: ``(keypoint float32 [M, T, V, C], name, SkeletonFormat)``,
+        the keypoints after
+        :func:`~s2i_mm.datasets.preprocess.preprocess_sample`, the same
+        function ``SkeletonDataset`` applies to its samples.
+
+    Raises:
+        ValueError: Keypoints that do not fit the format, are empty or
+            not finite.
+    """
+    from s2i_mm.datasets.preprocess import (
+        DEFAULT_PREPROCESS,
+        normalize_preprocess,
+        preprocess_sample,
+    )
+    explicit = get_format(format) if format is not None else None
+    keypoint, name, declared = load_keypoints(keypoints_or_file, explicit,
+                                              sample)
+    fmt = explicit or get_format(
+        declared or dataset_cfg.get('skeleton_format') or 'ntu25')
+    expected = (f'[M, T, {fmt.num_joints}, {len(fmt.channels)}] '
+                f'({", ".join(fmt.channels)})')
+    if keypoint.shape[2] != fmt.num_joints:
+        raise ValueError(
+            f'{name or "keypoints"}: {keypoint.shape[2]} joints, but format '
+            f'{fmt.name!r} has {fmt.num_joints}: expected {expected}')
+    if keypoint.shape[3] != len(fmt.channels):
+        raise ValueError(
+            f'{name or "keypoints"}: {keypoint.shape[3]} channels, but format '
+            f'{fmt.name!r} has {len(fmt.channels)}: expected {expected}, got '
+            f'shape {list(keypoint.shape)}')
+    if 0 in keypoint.shape[:2]:
+        raise ValueError(f'{name or "keypoints"}: no body or no frame '
+                         f'(shape {list(keypoint.shape)})')
+    if not np.isfinite(keypoint).all():
+        raise ValueError(f'{name or "keypoints"}: NaN or inf coordinates')
+    options = normalize_preprocess(
+        dataset_cfg.get('preprocess', DEFAULT_PREPROCESS))
+    return preprocess_sample(keypoint, fmt, options), name, fmt
+
+
 def inference_skeleton(model_or_config: Union[torch.nn.Module, str, Config],
                        checkpoint: Optional[str],
                        keypoints_or_file: KeypointsOrFile,
@@ -226,44 +284,13 @@ def inference_skeleton(model_or_config: Union[torch.nn.Module, str, Config],
     Returns:
         SkeletonPrediction: Class probabilities, best label, class names.
     """
-    from s2i_mm.datasets.preprocess import (
-        normalize_preprocess,
-        preprocess_keypoint,
-    )
-    from s2i_mm.datasets.skeleton_dataset import DEFAULT_PREPROCESS
-
     model = model_or_config
     if not isinstance(model, torch.nn.Module):
         model = init_recognizer(model, checkpoint, device=device)
     cfg = model.cfg
     dataset_cfg = _test_dataset_cfg(cfg)
-
-    explicit = get_format(format) if format is not None else None
-    keypoint, name, declared = load_keypoints(keypoints_or_file, explicit,
-                                              sample)
-    fmt = explicit or get_format(
-        declared or dataset_cfg.get('skeleton_format') or 'ntu25')
-    expected = (f'[M, T, {fmt.num_joints}, {len(fmt.channels)}] '
-                f'({", ".join(fmt.channels)})')
-    if keypoint.shape[2] != fmt.num_joints:
-        raise ValueError(
-            f'{name or "keypoints"}: {keypoint.shape[2]} joints, but format '
-            f'{fmt.name!r} has {fmt.num_joints}: expected {expected}')
-    if keypoint.shape[3] != len(fmt.channels):
-        raise ValueError(
-            f'{name or "keypoints"}: {keypoint.shape[3]} channels, but format '
-            f'{fmt.name!r} has {len(fmt.channels)}: expected {expected}, got '
-            f'shape {list(keypoint.shape)}')
-    if 0 in keypoint.shape[:2]:
-        raise ValueError(f'{name or "keypoints"}: no body or no frame '
-                         f'(shape {list(keypoint.shape)})')
-    if not np.isfinite(keypoint).all():
-        raise ValueError(f'{name or "keypoints"}: NaN or inf coordinates')
-    options = normalize_preprocess(
-        dataset_cfg.get('preprocess', DEFAULT_PREPROCESS))
-    coords = sum(c in ('x', 'y', 'z') for c in fmt.channels)
-    keypoint = preprocess_keypoint(keypoint, options, fmt.joint_names,
-                                   fmt.center, coords)
+    keypoint, name, fmt = prepare_input(keypoints_or_file, dataset_cfg,
+                                        format, sample)
 
     with DefaultScope.overwrite_default_scope(
             cfg.get('default_scope', 's2i_mm')):

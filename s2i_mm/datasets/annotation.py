@@ -18,7 +18,8 @@ runs.
 """
 import os.path as osp
 import pickle
-from typing import Any, Dict, Optional, Sequence
+from collections import Counter
+from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -26,7 +27,8 @@ from .restricted_pickle import ForbiddenGlobalError, restricted_load
 
 __all__ = [
     'SkeletonDataError', 'load_annotation_file', 'read_pickle',
-    'check_sample', 'dump_annotation_file', 'resolve_format'
+    'check_sample', 'check_labels', 'dump_annotation_file',
+    'resolve_format'
 ]
 
 
@@ -233,6 +235,40 @@ def check_sample(sample: Any, index: int, source: str, num_joints: int,
         raise fail(f'keypoint holds NaN/inf (first at body {bad[0]}, '
                    f'frame {bad[1]}, joint {bad[2]})')
     return keypoint
+
+
+def check_labels(records: Sequence[Dict[str, Any]],
+                 classes: Optional[Sequence[str]],
+                 source: str) -> Dict[str, int]:
+    """Check that sample names are unique and labels name a class.
+
+    Args:
+        records (Sequence[dict]): Every sample of the file (at least
+            ``frame_dir`` and ``label``), in file order.
+        classes (Sequence[str], optional): The class names, if known.
+        source (str): The file, for the error message.
+
+    Returns:
+        dict: ``frame_dir`` -> label, for every sample.
+
+    Raises:
+        SkeletonDataError: A ``frame_dir`` used twice, or a label beyond
+            the named classes (naming the file and the sample).
+    """
+    labels = {r['frame_dir']: int(r['label']) for r in records}
+    if len(labels) != len(records):
+        repeated: List[str] = [n for n, c in Counter(
+            r['frame_dir'] for r in records).items() if c > 1]
+        raise SkeletonDataError(
+            f'{source}: frame_dir {", ".join(map(repr, repeated[:5]))} '
+            'names more than one sample')
+    if classes is not None:
+        for i, r in enumerate(records):
+            if r['label'] >= len(classes):
+                raise sample_error(
+                    source, i, r, f'label {r["label"]} but only '
+                    f'{len(classes)} classes are named')
+    return labels
 
 
 def dump_annotation_file(data: Dict[str, Any], path: str) -> None:

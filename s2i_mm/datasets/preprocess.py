@@ -1,9 +1,12 @@
 """Per-sample work that does not change between epochs.
 
-:class:`~s2i_mm.datasets.SkeletonDataset` runs :func:`preprocess_keypoint`
+:class:`~s2i_mm.datasets.SkeletonDataset` runs :func:`preprocess_sample`
 once per sample when a dataset is first loaded and caches the result (see
-the dataset's docstring), instead of running a transform such as
-mmaction2's ``PreNormalize3D`` for every sample in every epoch.
+:mod:`~s2i_mm.datasets.preprocess_cache`), instead of running a transform
+such as mmaction2's ``PreNormalize3D`` for every sample in every epoch.
+Inference (:func:`s2i_mm.apis.inference_skeleton`) calls the same
+:func:`preprocess_sample` with the options of the config's test dataset,
+so a model sees at test time exactly what it saw in evaluation.
 
 Steps, each optional:
 
@@ -28,9 +31,14 @@ import numpy as np
 from .annotation import check_sample, sample_error
 
 __all__ = [
-    'normalize_preprocess', 'preprocess_keypoint', 'prepare_annotations',
-    'merge_score_channel'
+    'DEFAULT_PREPROCESS', 'normalize_preprocess', 'preprocess_keypoint',
+    'preprocess_sample', 'prepare_annotations', 'merge_score_channel'
 ]
+
+#: Drop empty bodies/frames and centre on the format's centre joint; no
+#: view alignment (the rotation about the vertical axis is left to the
+#: data, e.g. as an augmentation target).
+DEFAULT_PREPROCESS = dict(drop_empty=True, center=True, align=False)
 
 _DEFAULT_ALIGN = dict(
     across=('right_shoulder', 'left_shoulder'), vertical_axis=1)
@@ -145,6 +153,31 @@ def preprocess_keypoint(keypoint: np.ndarray,
     return out
 
 
+def preprocess_sample(keypoint: np.ndarray, skeleton_format,
+                      options: Optional[Dict[str, Any]]) -> np.ndarray:
+    """:func:`preprocess_keypoint` for a sample of ``skeleton_format``.
+
+    The one entry point of the dataset (:func:`prepare_annotations`) and
+    of inference: the format gives the joint names, the centre joint and
+    how many leading channels are coordinates.
+
+    Args:
+        keypoint (np.ndarray): ``[M, T, V, C]`` float32 (finite).
+        skeleton_format (SkeletonFormat): The layout of ``keypoint``.
+        options (dict, optional): Output of :func:`normalize_preprocess`.
+
+    Returns:
+        np.ndarray: The processed ``[M', T', V, C]`` float32 array.
+
+    Raises:
+        ValueError: See :func:`preprocess_keypoint`.
+    """
+    fmt = skeleton_format
+    coords = sum(c in ('x', 'y', 'z') for c in fmt.channels)
+    return preprocess_keypoint(keypoint, options, fmt.joint_names,
+                               fmt.center, coords)
+
+
 def prepare_annotations(data: Dict[str, Any], skeleton_format,
                         options: Optional[Dict[str, Any]],
                         source: str) -> Dict[str, Any]:
@@ -170,7 +203,6 @@ def prepare_annotations(data: Dict[str, Any], skeleton_format,
         SkeletonDataError: The first bad sample, naming file and sample.
     """
     fmt = skeleton_format
-    coords = sum(c in ('x', 'y', 'z') for c in fmt.channels)
     annotations = data['annotations']
     items = range(len(annotations))
     if len(annotations) >= 2000:
@@ -182,9 +214,7 @@ def prepare_annotations(data: Dict[str, Any], skeleton_format,
         keypoint = check_sample(ann, i, source, fmt.num_joints,
                                 [len(fmt.channels)])
         try:
-            keypoint = preprocess_keypoint(keypoint, options,
-                                           fmt.joint_names, fmt.center,
-                                           coords)
+            keypoint = preprocess_sample(keypoint, fmt, options)
         except ValueError as err:
             raise sample_error(source, i, ann, str(err)) from None
         annotations[i] = dict(ann, keypoint=keypoint,

@@ -16,13 +16,20 @@ Where: ``cache_dir`` when the dataset config gives one; otherwise
 written, ``$S2I_MM_CACHE`` (default ``~/.cache/s2i_mm/datasets/``). An
 existing cache is used wherever it is; a new one goes to the first place
 where a file can actually be created.
+
+:func:`load_or_build_cache` is what a dataset calls: the cache if it is
+there, else ``build()`` once and the cache written from it. In a
+distributed run the dataset wraps that in :func:`rank_zero_first`, so the
+cache is built by rank 0 alone and only mapped by the others.
 """
 import hashlib
 import json
 import os
 import os.path as osp
-from typing import Any, Dict, List, Optional
+from contextlib import contextmanager
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
+from mmengine.dist import barrier, get_rank, is_distributed
 from mmengine.logging import MMLogger
 
 from .annotation import SkeletonDataError
@@ -39,10 +46,12 @@ from .temp_files import discard
 
 __all__ = [
     'source_signature', 'cache_path', 'open_cache', 'write_cache',
-    'prune_stale_caches'
+    'prune_stale_caches', 'find_cache', 'load_or_build_cache',
+    'rank_zero_first'
 ]
 
 _CACHE_VERSION = 1
+_PROGRESS_MIN = 2000  # show progress bars from this many samples on
 
 
 def source_signature(source: str) -> Dict[str, Any]:
@@ -210,3 +219,94 @@ def write_cache(data: Dict[str, Any], cache: str, source: str,
         raise SkeletonDataError(
             f'{source}: cannot write its cache {cache} ({err})') from None
     prune_stale_caches(cache, source)
+
+
+def find_cache(source: str, skeleton_format: str,
+               preprocess: Optional[Dict[str, Any]],
+               cache_dir: Optional[str] = None) -> Optional[SkeletonStore]:
+    """The cache of ``source`` under these options, if it is there.
+
+    Finding it needs no look inside ``source`` (its size and mtime are in
+    the key), so a run on a cached dataset never unpickles the file.
+
+    Args:
+        source (str): A ``.pkl`` file or a store directory.
+        skeleton_format (str): Name of the skeleton format.
+        preprocess (dict, optional): Normalized preprocessing options.
+        cache_dir (str, optional): Root directory of caches.
+
+    Returns:
+        SkeletonStore | None: The cache, or ``None`` when it must be
+        built (missing, or damaged and rebuildable; see
+        :func:`open_cache`).
+    """
+    return _open_logged(
+        cache_path(source, skeleton_format, preprocess, cache_dir), source)
+
+
+def _open_logged(cache: str, source: str) -> Optional[SkeletonStore]:
+    store = open_cache(cache)
+    if store is not None:
+        MMLogger.get_current_instance().info(
+            f'Using the preprocessed cache {cache} of {source}')
+    return store
+
+
+def load_or_build_cache(source: str, skeleton_format: str,
+                        preprocess: Optional[Dict[str, Any]],
+                        build: Callable[[], Dict[str, Any]],
+                        cache_dir: Optional[str] = None) -> SkeletonStore:
+    """The cache of ``source``, built with ``build()`` if it is missing.
+
+    Args:
+        source (str): A ``.pkl`` file or a store directory.
+        skeleton_format (str): Name of the skeleton format.
+        preprocess (dict, optional): Normalized preprocessing options.
+        build (callable): Returns the checked, preprocessed annotation
+            dict; called only when there is no usable cache.
+        cache_dir (str, optional): Root directory of caches.
+
+    Returns:
+        SkeletonStore: The cache, memory-mapped.
+
+    Raises:
+        SkeletonDataError: No writable place for the cache, a cache
+            folder s2i_mm may not replace, or what ``build`` raises.
+    """
+    cache = cache_path(source, skeleton_format, preprocess, cache_dir)
+    store = _open_logged(cache, source)
+    if store is not None:
+        return store
+    MMLogger.get_current_instance().info(
+        f'Preprocessing {source} once; caching it in {cache}')
+    data = build()
+    write_cache(data, cache, source, preprocess,
+                progress=len(data['annotations']) >= _PROGRESS_MIN)
+    return SkeletonStore(cache)
+
+
+@contextmanager
+def rank_zero_first(enabled: bool = True) -> Iterator[None]:
+    """Run the block in rank 0 first, then in the other ranks.
+
+    The other ranks wait at a barrier until rank 0 has left the block (as
+    mmengine's checkpoint download does), also when it left with an
+    error: they then meet the error themselves. A cache built inside the
+    block is therefore written once, not once per rank, and the other
+    ranks only map it. Outside a distributed run (or with ``enabled``
+    False) the block just runs.
+
+    Args:
+        enabled (bool): Synchronize at all. Defaults to True.
+    """
+    if not (enabled and is_distributed()):
+        yield
+        return
+    first = get_rank() == 0
+    if not first:
+        barrier()
+    try:
+        yield
+    finally:
+        if first:
+            barrier()

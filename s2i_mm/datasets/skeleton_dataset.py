@@ -1,32 +1,42 @@
-"""``SkeletonDataset``: mmaction2 skeleton pkl files and packed stores."""
-from collections import Counter
-from typing import Any, Callable, Dict, List, Optional, Sequence, Union
+"""``SkeletonDataset``: mmaction2 skeleton pkl files and packed stores.
+
+The dataset is a composition of single-purpose units, in data-flow order:
+
+* :mod:`.annotation`: load an annotation file (safely) and check it;
+* :mod:`.preprocess`: check and preprocess every sample once;
+* :mod:`.preprocess_cache`: keep that result as a memory-mapped store, built
+  by one rank;
+* :mod:`.splits`: pick the split (or a semi-supervised subset).
+"""
+import functools
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from mmaction.datasets import BaseActionDataset
-from mmengine.dist import barrier, get_rank, is_distributed
-from mmengine.logging import MMLogger
 
 from s2i_mm.registry import DATASETS
 
 from .annotation import (
     SkeletonDataError,
+    check_labels,
     load_annotation_file,
     resolve_format,
-    sample_error,
 )
-from .preprocess import normalize_preprocess, prepare_annotations
-from .preprocess_cache import cache_path, open_cache, write_cache
-from .splits import resolve_split
+from .preprocess import (
+    DEFAULT_PREPROCESS,
+    normalize_preprocess,
+    prepare_annotations,
+)
+from .preprocess_cache import find_cache, load_or_build_cache, rank_zero_first
+from .splits import select_split
 from .store import DamagedStoreError, SkeletonStore, is_store
 
 __all__ = ['SkeletonDataset', 'DEFAULT_PREPROCESS']
 
-#: Drop empty bodies/frames and centre on the format's centre joint; no
-#: view alignment (the rotation about the vertical axis is left to the
-#: data, e.g. as an augmentation target).
-DEFAULT_PREPROCESS = dict(drop_empty=True, center=True, align=False)
+#: The fields of a sample record (a store-backed record has ``store_index``
+#: in place of ``keypoint``).
+_RECORD_FIELDS = ('frame_dir', 'label', 'total_frames', 'keypoint')
 
-_PROGRESS_MIN = 2000  # show progress bars from this many samples on
+Samples = Tuple[List[dict], Dict[str, Any]]
 
 
 @DATASETS.register_module()
@@ -43,16 +53,17 @@ class SkeletonDataset(BaseActionDataset):
     the sample.
 
     **Preprocessing runs once, not per epoch.** The ``preprocess`` steps
-    (:func:`~s2i_mm.datasets.preprocess.preprocess_keypoint`: drop empty
-    bodies/frames, centre, optional view alignment) are applied to every
-    sample when the dataset is built. With ``cache=True`` the result is
-    written as a packed store (see
-    :mod:`~s2i_mm.datasets.preprocess_cache` for where it lives and how it
-    is invalidated: a changed source file or option selects a new cache)
-    and memory-mapped; later runs, and every DataLoader worker, read that
-    store instead of repeating the work or holding Python copies. A store
-    source whose recorded preprocessing equals ``preprocess`` is used
-    directly. With ``cache=False`` the processed samples stay in memory.
+    (:func:`~s2i_mm.datasets.preprocess.preprocess_sample`: drop empty
+    bodies/frames, centre, optional view alignment; inference calls the
+    same function) are applied to every sample when the dataset is
+    built. With ``cache=True`` the result is written as a packed store
+    (see :mod:`~s2i_mm.datasets.preprocess_cache` for where it lives and
+    how it is invalidated: a changed source file or option selects a new
+    cache) and memory-mapped; later runs, and every DataLoader worker,
+    read that store instead of repeating the work or holding Python
+    copies. A store source whose recorded preprocessing equals
+    ``preprocess`` is used directly. With ``cache=False`` the processed
+    samples stay in memory.
 
     Split names: any split of the file, and semi-supervised subsets
     ``<split>_<P>pct`` (e.g. ``xsub_train_1pct``) drawn deterministically
@@ -109,28 +120,25 @@ class SkeletonDataset(BaseActionDataset):
             ann_file, pipeline=list(pipeline), modality='Pose', **kwargs)
 
     # ------------------------------------------------------------------
-    # loading
+    # loading: annotations -> preprocessed once (cached) -> split
     # ------------------------------------------------------------------
     def load_data_list(self) -> List[dict]:
-        """Check, preprocess (or reuse the cache) and select the split.
+        """Load, check and preprocess every sample (or map the cache),
+        then select the split.
 
-        In a distributed run rank 0 goes first while the other ranks wait
-        at a barrier (as mmengine's checkpoint download does): a missing
-        cache is then built and written once, not once per rank, and the
-        other ranks only map it.
+        In a distributed run with ``cache=True`` rank 0 goes first while
+        the other ranks wait (:func:`~.preprocess_cache.rank_zero_first`):
+        a missing cache is then built and written once, not once per
+        rank, and the other ranks only map it.
         """
-        if not (self.cache and is_distributed()):
-            return self._load_data_list()
-        first = get_rank() == 0
-        if not first:
-            barrier()
-        try:
-            return self._load_data_list()
-        finally:
-            if first:  # also on an error: the others then meet it too
-                barrier()
+        with rank_zero_first(self.cache):
+            records, meta = self._preprocessed_samples()
+        return self._select(records, meta)
 
-    def _load_data_list(self) -> List[dict]:
+    def _preprocessed_samples(self) -> Samples:
+        """Every checked, preprocessed sample and the file's metadata:
+        from a store source that was packed with these options, from the
+        cache, or loaded, preprocessed and (with ``cache``) cached."""
         source = self.ann_file
         if is_store(source):
             store = _open_source_store(source)
@@ -138,7 +146,8 @@ class SkeletonDataset(BaseActionDataset):
             if store.preprocess == self.preprocess:
                 return self._from_store(store)
             meta = dict(split=store.split, classes=store.classes)
-            loader = lambda: _store_as_data(store)  # noqa: E731
+            load: Callable[[], Dict[str, Any]] = functools.partial(
+                _store_as_data, store)
         else:
             cached = self._existing_cache(source)
             if cached is not None:
@@ -146,25 +155,14 @@ class SkeletonDataset(BaseActionDataset):
             data = load_annotation_file(source)
             self._resolve_format(data.get('skeleton_format'))
             meta = dict(split=data['split'], classes=data.get('classes'))
-            loader = lambda: data  # noqa: E731
+            load = lambda: data  # noqa: E731
         if not self.cache:
-            data = self._prepared(loader())
-            meta['max_persons'] = max(
-                (len(a['keypoint']) for a in data['annotations']), default=0)
-            return self._select(data['annotations'], meta, keep_arrays=True)
-        cache = cache_path(source, self.format.name, self.preprocess,
-                           self.cache_dir)
-        logger = MMLogger.get_current_instance()
-        store = open_cache(cache)
-        if store is None:
-            logger.info(f'Preprocessing {source} once; caching it in {cache}')
-            data = self._prepared(loader())
-            write_cache(data, cache, source, self.preprocess,
-                        progress=len(data['annotations']) >= _PROGRESS_MIN)
-            store = SkeletonStore(cache)
-        else:
-            logger.info(f'Using the preprocessed cache {cache} of {source}')
-        store.meta.update(split=meta['split'], classes=meta['classes'])
+            return _in_memory(self._prepared(load()), meta)
+        store = load_or_build_cache(source, self.format.name,
+                                    self.preprocess,
+                                    lambda: self._prepared(load()),
+                                    self.cache_dir)
+        store.meta.update(meta)
         return self._from_store(store)
 
     def _existing_cache(self, source: str) -> Optional[SkeletonStore]:
@@ -175,16 +173,13 @@ class SkeletonDataset(BaseActionDataset):
         if not self.cache or self.skeleton_format is None:
             return None
         self._resolve_format(None)
-        cache = cache_path(source, self.format.name, self.preprocess,
+        store = find_cache(source, self.format.name, self.preprocess,
                            self.cache_dir)
-        store = open_cache(cache)
-        if store is None:
-            return None
-        # the cache was written from this very file (its size and mtime
-        # are in the key): it records the file's format, split and classes
-        self._resolve_format(store.skeleton_format)
-        MMLogger.get_current_instance().info(
-            f'Using the preprocessed cache {cache} of {source}')
+        if store is not None:
+            # the cache was written from this very file (its size and
+            # mtime are in the key): it records the file's format, split
+            # and classes
+            self._resolve_format(store.skeleton_format)
         return store
 
     def _resolve_format(self, recorded: Optional[str]) -> None:
@@ -197,7 +192,7 @@ class SkeletonDataset(BaseActionDataset):
         return prepare_annotations(data, self.format, self.preprocess,
                                    self.ann_file)
 
-    def _from_store(self, store: SkeletonStore) -> List[dict]:
+    def _from_store(self, store: SkeletonStore) -> Samples:
         self._store = store
         records = [
             dict(frame_dir=name, label=int(label), total_frames=int(frames),
@@ -207,43 +202,22 @@ class SkeletonDataset(BaseActionDataset):
         ]
         meta = dict(store.meta,
                     max_persons=int(store.num_bodies.max(initial=0)))
-        return self._select(records, meta, keep_arrays=False)
+        return records, meta
 
-    def _select(self, records: List[dict], meta: Dict[str, Any],
-                keep_arrays: bool) -> List[dict]:
-        """Pick the split; set class names, ``num_classes`` and the
-        dataset's ``max_persons`` (of every sample, whatever the split)."""
+    def _select(self, records: List[dict],
+                meta: Dict[str, Any]) -> List[dict]:
+        """Check names and labels, pick the split; set class names,
+        ``num_classes`` and the dataset's ``max_persons`` (of every
+        sample, whatever the split)."""
         self._metainfo['max_persons'] = meta['max_persons']
         classes = self._metainfo.get('classes') or meta.get('classes')
-        labels = {r['frame_dir']: int(r['label']) for r in records}
-        if len(labels) != len(records):
-            repeated = [n for n, c in Counter(
-                r['frame_dir'] for r in records).items() if c > 1]
-            raise SkeletonDataError(
-                f'{self.ann_file}: frame_dir '
-                f'{", ".join(map(repr, repeated[:5]))} names more than one '
-                'sample')
+        labels = check_labels(records, classes, self.ann_file)
         if classes is not None:
             self._metainfo['classes'] = tuple(classes)
-            for i, r in enumerate(records):
-                if r['label'] >= len(classes):
-                    raise sample_error(
-                        self.ann_file, i, r,
-                        f'label {r["label"]} but only {len(classes)} '
-                        'classes are named')
         self.num_classes = (len(classes) if classes is not None else
                             max(labels.values(), default=-1) + 1)
-        if self.split is not None:
-            names = set(
-                resolve_split(self.split, meta.get('split') or {}, labels,
-                              self.semi_seed, self.ann_file))
-            records = [r for r in records if r['frame_dir'] in names]
-        if not records:
-            raise SkeletonDataError(f'{self.ann_file}: no samples to load')
-        fields = ('frame_dir', 'label', 'total_frames', 'store_index')
-        if keep_arrays:
-            fields += ('keypoint', )
-        return [{k: r[k] for k in fields if k in r} for r in records]
+        return select_split(records, self.split, meta.get('split') or {},
+                            labels, self.semi_seed, self.ann_file)
 
     # ------------------------------------------------------------------
     # access
@@ -273,6 +247,15 @@ class SkeletonDataset(BaseActionDataset):
     def class_names(self) -> Optional[tuple]:
         """Class names, if the file or the config names them."""
         return self._metainfo.get('classes')
+
+
+def _in_memory(data: Dict[str, Any], meta: Dict[str, Any]) -> Samples:
+    """Records holding the preprocessed arrays (``cache=False``)."""
+    records = [{k: a[k] for k in _RECORD_FIELDS if k in a}
+               for a in data['annotations']]
+    meta = dict(meta, max_persons=max(
+        (len(r['keypoint']) for r in records), default=0))
+    return records, meta
 
 
 def _store_as_data(store: SkeletonStore) -> Dict[str, Any]:

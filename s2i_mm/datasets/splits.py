@@ -12,7 +12,7 @@ identical on every platform, so every machine gets the same subset.
 """
 import re
 from collections import Counter
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -20,7 +20,7 @@ from .annotation import SkeletonDataError
 
 __all__ = [
     'parse_semi_split', 'semi_supervised_subset', 'resolve_split',
-    'check_split'
+    'check_split', 'select_split'
 ]
 
 _SEMI = re.compile(r'^(?P<base>.+)_(?P<pct>\d+(?:\.\d+)?)pct$')
@@ -129,3 +129,33 @@ def check_split(name: str, members: Sequence[str], labels: Dict[str, int],
             f'{where} names {", ".join(map(repr, repeated[:5]))} more than '
             'once')
     return members
+
+
+def select_split(records: List[Dict[str, Any]], split: Optional[str],
+                 splits: Dict[str, Sequence[str]], labels: Dict[str, int],
+                 seed: int = 0, source: str = '') -> List[Dict[str, Any]]:
+    """The samples of ``split``, in file order.
+
+    Args:
+        records (list[dict]): Every sample of the file (with
+            ``frame_dir``).
+        split (str, optional): The split name (see
+            :func:`resolve_split`); ``None`` keeps every sample.
+        splits (dict): Split name -> names, as in the annotation file.
+        labels (dict): Name -> label for every sample of the file.
+        seed (int): Seed for semi-supervised subsets. Defaults to 0.
+        source (str): The file, for error messages.
+
+    Returns:
+        list[dict]: The selected records.
+
+    Raises:
+        KeyError: An unknown split (see :func:`resolve_split`).
+        SkeletonDataError: A bad split, or no sample at all.
+    """
+    if split is not None:
+        names = set(resolve_split(split, splits, labels, seed, source))
+        records = [r for r in records if r['frame_dir'] in names]
+    if not records:
+        raise SkeletonDataError(f'{source}: no samples to load')
+    return records

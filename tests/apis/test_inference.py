@@ -123,3 +123,33 @@ def test_channel_count_is_checked_up_front(trained, channels):
         inference_skeleton(model, None, wrong)
     assert f'{channels} channels' in str(info.value)
     assert '[M, T, 25, 3]' in str(info.value)
+
+
+@pytest.mark.parametrize('preprocess', [
+    None,  # the config's default: DEFAULT_PREPROCESS
+    dict(drop_empty=True, center=True, align=True),
+])
+def test_inference_preprocesses_exactly_as_the_dataset(trained, tmp_path,
+                                                       preprocess):
+    """The keypoints inference feeds its pipeline are the dataset's, to
+    the bit: both call the same preprocessing function with the test
+    dataset's options (here through the dataset's cache)."""
+    from s2i_mm.apis.inference import prepare_input
+    from s2i_mm.datasets import SkeletonDataset
+    ann_file, _, data = trained
+    dataset_cfg = dict(Config.fromfile(CONFIG).test_dataloader.dataset)
+    dataset_cfg.update(ann_file=ann_file, cache=True,
+                       cache_dir=str(tmp_path / 'cache'), pipeline=[])
+    if preprocess is not None:
+        dataset_cfg['preprocess'] = preprocess
+    dataset = SkeletonDataset(
+        **{k: v for k, v in dataset_cfg.items() if k != 'type'})
+    originals = {a['frame_dir']: a['keypoint'] for a in data['annotations']}
+    for i in range(len(dataset)):
+        info = dataset.get_data_info(i)
+        for given in (ann_file, originals[info['frame_dir']]):
+            keypoint, _, fmt = prepare_input(given, dataset_cfg,
+                                             sample=info['frame_dir'])
+            assert fmt.name == 'ntu25'
+            assert keypoint.dtype == info['keypoint'].dtype
+            np.testing.assert_array_equal(keypoint, info['keypoint'])

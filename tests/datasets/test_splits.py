@@ -73,3 +73,19 @@ def test_bad_splits_are_named(splits, problem):
         message = str(info.value)
         assert message.startswith('f.pkl: ') and problem in message
         assert "split 'train'" in message
+
+
+def test_select_split_keeps_file_order_and_refuses_nothing():
+    from s2i_mm.datasets.splits import select_split
+    records = [dict(frame_dir=n) for n in ('a', 'b', 'c', 'd')]
+    labels = dict(a=0, b=1, c=0, d=1)
+    splits = dict(train=['c', 'a'], val=['b'])
+    assert select_split(records, None, splits, labels) == records
+    assert [r['frame_dir'] for r in select_split(
+        records, 'train', splits, labels)] == ['a', 'c']
+    (half, ) = select_split(records, 'train_50pct', splits, labels)
+    assert half['frame_dir'] in ('a', 'c')  # one of class 0's two
+    with pytest.raises(KeyError, match='f.pkl: no split'):
+        select_split(records, 'test', splits, labels, source='f.pkl')
+    with pytest.raises(SkeletonDataError, match='f.pkl: no samples'):
+        select_split([], None, {}, {}, source='f.pkl')

@@ -1,4 +1,5 @@
 import contextlib
+import io
 import os
 import pickle
 import signal
@@ -8,13 +9,14 @@ import time
 import numpy as np
 import pytest
 from raw_files import random_motion, write_ntu_skeleton
+from rich.console import Console
 
 from s2i_mm.datasets.annotation import SkeletonDataError
 from s2i_mm.datasets.converters import MalformedInputError, pipeline
 from s2i_mm.datasets.converters.bodies import motion_energy, select_bodies
 from s2i_mm.datasets.store import SkeletonStore
 
-from s2i_testing import REPO, run_cmd, start_cmd
+from s2i_testing import REPO, run_cmd, run_python, start_cmd
 
 
 def sample(name, label=0, frames=3):
@@ -77,6 +79,31 @@ def test_nothing_to_write(tmp_path):
                                str(tmp_path / 'o.pkl'), 'ntu25',
                                skip_bad=True)
     assert os.listdir(tmp_path) == []
+
+
+def test_first_bad_file_stops_parsing_and_skipped_ones_are_reported():
+    """A bad file ends the run when it is reached, not after every input
+    was parsed; with ``skip_bad`` each skipped file gets its own line."""
+    parsed = []
+
+    def bad_at_1(item):
+        parsed.append(item)
+        if item in ('f1', 'f3'):
+            raise MalformedInputError(item, 'garbled', line=2)
+        return [sample(item)]
+
+    with pytest.raises(MalformedInputError, match='f1:2'):
+        pipeline.parse_inputs(bad_at_1, ['f0', 'f1', 'f2', 'f3'])
+    assert parsed == ['f0', 'f1']
+    out = io.StringIO()
+    kept, bad = pipeline.parse_inputs(
+        bad_at_1, ['f0', 'f1', 'f2', 'f3'], skip_bad=True,
+        console=Console(file=out, width=200))
+    assert [a['frame_dir'] for a in kept] == ['f0', 'f2']
+    assert [e.path for e in bad] == ['f1', 'f3']
+    lines = [line for line in out.getvalue().splitlines()
+             if 'skipped bad file' in line]
+    assert len(lines) == 2 and 'f1:2' in lines[0] and 'f3:2' in lines[1]
 
 
 # --------------------------------------------------------------------------
@@ -222,3 +249,25 @@ def test_pool_workers_die_with_the_converter(tmp_path, signum):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         proc.communicate()
+
+
+_KILLED_WORKER = """
+import os, signal
+from s2i_mm.datasets.converters.pipeline import parse_inputs
+def oom_killed_at_3(item):
+    if item == 3:  # as the OOM killer ends a worker
+        os.kill(os.getpid(), signal.SIGKILL)
+    return []
+try:
+    parse_inputs(oom_killed_at_3, list(range(8)), num_workers=2)
+except Exception as err:
+    print('stopped by', type(err).__name__)
+"""
+
+
+def test_a_killed_worker_stops_the_run_instead_of_hanging_it():
+    """A worker killed from outside ends the run with an error (a
+    ``multiprocessing.Pool``, as mmengine's progress helpers use, would
+    wait for its task for ever; see the pipeline's module docstring)."""
+    proc = run_python(_KILLED_WORKER, timeout=60)
+    assert 'stopped by BrokenProcessPool' in proc.stdout
