@@ -5,6 +5,7 @@ import sys
 
 import pytest
 import torch
+from mmengine.runner import CheckpointLoader
 
 from s2i_mm.datasets.annotation import dump_annotation_file
 from s2i_mm.datasets.synthetic import generate
@@ -26,8 +27,8 @@ PROJECTS = {
 
 
 def _state(path):
-    return torch.load(path, map_location='cpu',
-                      weights_only=True)['state_dict']
+    return CheckpointLoader.load_checkpoint(
+        str(path), map_location='cpu')['state_dict']
 
 
 @pytest.mark.parametrize('name', sorted(PROJECTS))

@@ -5,6 +5,7 @@ import sys
 
 import torch
 from mmengine.config import Config
+from mmengine.runner import CheckpointLoader
 
 from s2i_mm.datasets.annotation import dump_annotation_file
 from s2i_mm.datasets.synthetic import generate
@@ -44,8 +45,8 @@ def test_train_and_multi_clip_test_through_the_tools(tmp_path):
     work = tmp_path / 'probe'
     run_cmd([sys.executable, 'tools/train.py', CONFIG, '--work-dir',
              str(work), '--cfg-options', *options])
-    state = torch.load(work / 'epoch_2.pth', map_location='cpu',
-                       weights_only=True)['state_dict']
+    state = CheckpointLoader.load_checkpoint(
+        str(work / 'epoch_2.pth'), map_location='cpu')['state_dict']
     # every stream is its own checkpoint's encoder, untouched (frozen)
     qkv = 'backbone.layers.0.attn.qkv.weight'
     for stream in STREAMS:

@@ -84,8 +84,9 @@ def test_diffmae_pretrain_then_linear_probe(tmp_path):
     assert all(line.split('state_dict:')[1].strip() == 'ln2.weight, ln2.bias'
                for line in missing), missing
     probe = _weights(probe_dir / 'epoch_2.pth')
+    # the probe's backbone: the DiffMAE encoder plus the pooled-feature norm
     encoder = [k for k in probe if k.startswith('backbone.')
-               and 'ln2' not in k]
+               and not k.startswith('backbone.ln2.')]
     assert len(encoder) == len(
         [k for k in diffmae if k.startswith('backbone.')])
     for key in encoder:
