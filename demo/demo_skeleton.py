@@ -28,6 +28,10 @@ def parse_args():
         '--sample',
         default='0',
         help='sample index or frame_dir inside a multi-sample .pkl')
+    parser.add_argument(
+        '--max-persons', type=int,
+        help='most persons per training sample (default: what the '
+        'checkpoint records)')
     parser.add_argument('--topk', type=int, default=5)
     parser.add_argument('--device', default='cpu')
     return parser.parse_args()
@@ -38,7 +42,7 @@ def main():
     model = init_recognizer(args.config, args.checkpoint, device=args.device)
     sample = int(args.sample) if args.sample.isdigit() else args.sample
     pred = inference_skeleton(model, None, args.skeleton, format=args.format,
-                              sample=sample)
+                              sample=sample, max_persons=args.max_persons)
     table = Table(title=f'{args.skeleton}: top-{args.topk}')
     table.add_column('rank', justify='right')
     table.add_column('label', justify='right')

@@ -260,12 +260,36 @@ def prepare_input(keypoints_or_file: KeypointsOrFile,
     return preprocess_sample(keypoint, fmt, options), name, fmt
 
 
+def _max_persons(model: torch.nn.Module, dataset_cfg: dict,
+                 given: Optional[int]) -> Optional[int]:
+    """The ``max_persons`` the test pipeline's S2IEncode needs: ``given``,
+    else the checkpoint's; None when the pipeline fixes the layout."""
+    if given is not None:
+        return int(given)
+    recorded = (model.dataset_meta or {}).get('max_persons')
+    if recorded is not None:
+        return int(recorded)
+    encoders = [t for t in dataset_cfg['pipeline']
+                if str(t.get('type', '')).split('.')[-1] == 'S2IEncode']
+    if all(t.get('num_persons') is not None or t.get('persons') == 'first'
+           for t in encoders):
+        return None
+    raise ValueError(
+        'the model does not record how many persons its training samples '
+        "had (dataset_meta['max_persons']; a checkpoint of an older "
+        's2i_mm, or no checkpoint), and its S2IEncode takes the person '
+        'layout from it: pass max_persons= (2 for NTU and PKU-MMD, 1 for '
+        'NW-UCLA and Toyota Smarthome)')
+
+
 def inference_skeleton(model_or_config: Union[torch.nn.Module, str, Config],
                        checkpoint: Optional[str],
                        keypoints_or_file: KeypointsOrFile,
                        format: Optional[str] = None,
                        sample: Union[int, str] = 0,
-                       device: str = 'cpu') -> SkeletonPrediction:
+                       device: str = 'cpu',
+                       max_persons: Optional[int] = None
+                       ) -> SkeletonPrediction:
     """Classify one skeleton sequence.
 
     Args:
@@ -280,9 +304,18 @@ def inference_skeleton(model_or_config: Union[torch.nn.Module, str, Config],
             format.
         sample (int | str): Which sample of a multi-sample ``.pkl``.
         device (str): Device for a model built here. Defaults to 'cpu'.
+        max_persons (int, optional): The most persons per sample of the
+            training data, which sets the S2I person layout when the
+            config's ``S2IEncode`` leaves ``num_persons`` to the data.
+            Defaults to the checkpoint's ``dataset_meta['max_persons']``.
 
     Returns:
         SkeletonPrediction: Class probabilities, best label, class names.
+
+    Raises:
+        ValueError: If the layout depends on ``max_persons`` and neither the
+            argument nor the checkpoint gives it (the image would not be
+            laid out as in training).
     """
     model = model_or_config
     if not isinstance(model, torch.nn.Module):
@@ -299,7 +332,7 @@ def inference_skeleton(model_or_config: Union[torch.nn.Module, str, Config],
         dict(keypoint=keypoint, total_frames=keypoint.shape[1],
              skeleton_format=fmt.name, frame_dir=name or 'input',
              sample_idx=0, start_index=0, modality='Pose', label=-1,
-             max_persons=(model.dataset_meta or {}).get('max_persons')))
+             max_persons=_max_persons(model, dataset_cfg, max_persons)))
     with torch.no_grad():
         pred = model.test_step(pseudo_collate([results]))[0]
     scores = pred.pred_score.float().cpu().numpy()

@@ -62,6 +62,26 @@ def test_same_scores_as_the_test_loop(trained):
     assert pred.topk(3)[0][0] == int(expected.argmax())
 
 
+def test_the_person_layout_of_training_or_one_clear_error(trained,
+                                                          tmp_path):
+    """A checkpoint without ``max_persons`` (older, or none): the layout is
+    not guessed from the input sample."""
+    ann_file, ckpt, data = trained
+    model = init_recognizer(CONFIG, ckpt)
+    frame_dir, expected = _test_loop_scores(ann_file, model, 1)
+    one_person = data['annotations'][1]['keypoint'][:1]
+    model.dataset_meta = dict(classes=list(CLASSES))  # nothing recorded
+    with pytest.raises(ValueError, match='pass max_persons='):
+        inference_skeleton(model, None, one_person, format='ntu25')
+    # given: the same scores as the test loop (2 persons laid out)
+    pred = inference_skeleton(model, None, ann_file, sample=frame_dir,
+                              max_persons=2)
+    np.testing.assert_allclose(pred.scores, expected, rtol=1e-5, atol=1e-6)
+    # a layout the config fixes needs nothing
+    model.cfg.test_dataloader.dataset.pipeline[-2]['num_persons'] = 2
+    inference_skeleton(model, None, one_person, format='ntu25')
+
+
 def test_config_and_array_input(trained):
     ann_file, ckpt, data = trained
     ann = data['annotations'][0]
