@@ -24,9 +24,11 @@ train_split, val_split = 'xview_train', 'xview_val'
 
 # ---- S2I images. ours: 32 sampled frames (NW-UCLA's median length is 31)
 # x the joint columns, resized to 32 x 32; 8 x 8 patches -> a 4 x 4 token
-# grid, each token 8 frames of about one body part. On NW-UCLA (harness
-# runs, docs/benchmarks.md) 4 x 4 patches probed no better (78.2 vs 77.8
-# top-1 after 300 MAE epochs at width 128) for 2x the pretraining time.
+# grid, each token 8 frames of about one body part. On NW-UCLA
+# (docs/benchmarks.md, "Real data": exploration runs) 4 x 4 patches probed
+# no better (78.2 vs 77.8 top-1 after 300 MAE epochs at width 128) for 2x
+# the pretraining time; runner ablations: 16 or 64 frames and 64 x 64
+# images with 16 x 16 patches probed 1-3 points lower.
 clip_len = 32
 img_size = 32
 input_size = (img_size, img_size)
@@ -35,7 +37,8 @@ patch_grid = (img_size // patch_size, img_size // patch_size)
 
 # ---- encoder: a ViT narrower than ViT-tiny (128 wide, 4 layers) that
 # pretrains in minutes on 2 CPU cores. ours: width 128 probed 7-10 points
-# above width 64 on NW-UCLA; 8 layers did not probe better (76.1 vs 77.8).
+# above width 64 on NW-UCLA; 8 layers did not probe better (76.1 vs 77.8;
+# exploration runs in docs/benchmarks.md, "Real data").
 # (`_delete_`: it replaces the arch name of the ViT-B bases)
 vit_arch = dict(
     _delete_=True,
@@ -46,8 +49,9 @@ vit_arch = dict(
 
 # ---- augmentation. ours: one random rotation (up to 60 degrees about the
 # horizontal and vertical axes) and shear per sample, as CTR-GCN's NW-UCLA
-# loader and SkeletonCLR do; with per-sample min-max scaling a per-axis
-# scaling would be undone, so there is none.
+# loader and SkeletonCLR do (without it the MAE probe lost 7 points on
+# NW-UCLA); with per-sample min-max scaling a per-axis scaling would be
+# undone, so there is none.
 augment = dict(type='RandomSkeletonAffine', rotate=(60, 60, 0), shear=0.3)
 to_image = [
     dict(type='SkeletonModality', modalities='j'),
