@@ -1,8 +1,6 @@
 """All-or-nothing writers: what they leave when killed, and who removes
 it; what they may replace."""
 import os
-import subprocess
-import sys
 import time
 
 import pytest
@@ -56,9 +54,7 @@ def _fake_temp(directory, writer, pid, age_s):
 
 
 def test_only_stale_temps_are_swept(tmp_path):
-    dead = subprocess.run([sys.executable, '-c', 'import os; '
-                           'print(os.getpid())'], capture_output=True,
-                          text=True).stdout.strip()
+    dead = run_python('import os; print(os.getpid())').stdout.strip()
     me = _writer_id()
     live = _fake_temp(tmp_path, me, os.getpid(), 0)
     old_live = _fake_temp(tmp_path, me, os.getpid(), STALE_AFTER_S + 60)
