@@ -34,14 +34,12 @@ class S2IEncode(BaseTransform):
     zeros, or ``keypoint_present`` False) are left out of the scaling and
     are exactly zero in the image, as are padded persons.
 
-    The steps work on channel planes ``[C, ...]``: numpy is slow along a
-    last axis of length 3, and the same steps on ``[..., C]`` arrays made
-    the ``cpu_resize`` pipeline of ``benchmarks/s2i_pipeline.py`` 2x slower
-    (530-564 vs 264-285 us CPU time per sample; 2026-11-29, shared 2 cores).
-    The resize (OpenCV ``INTER_LINEAR``, half-pixel centres) equals torch's
-    bilinear ``interpolate(align_corners=False)``: ``size=None`` and a
-    resize on the device (:class:`~s2i_mm.models.S2IClsDataPreprocessor`)
-    give the model the same input.
+    The steps work on channel planes ``[C, ...]``: on ``[..., C]`` arrays
+    the ``cpu_resize`` pipeline of ``benchmarks/s2i_pipeline.py`` was 2x
+    slower (530-564 vs 264-285 us per sample; 2026-11-29, shared 2 cores).
+    The resize (OpenCV ``INTER_LINEAR``) equals torch's bilinear
+    ``interpolate(align_corners=False)``, so ``size=None`` plus
+    :class:`~s2i_mm.models.S2IClsDataPreprocessor` gives the same input.
 
     Required Keys:
 
@@ -49,48 +47,38 @@ class S2IEncode(BaseTransform):
         - skeleton_format (str, optional): unless the transform has one.
         - keypoint_present (np.ndarray, optional): bool [M, T], added by
           :class:`SkeletonModality`; derived from ``keypoint`` otherwise.
-        - max_persons (int, optional): the most persons a sample of the
-          dataset has (added by :class:`~s2i_mm.datasets.SkeletonDataset`),
-          read when ``num_persons`` is None.
+        - max_persons (int, optional): the dataset's most persons per
+          sample (added by :class:`~s2i_mm.datasets.SkeletonDataset`).
 
     Added Keys:
 
         - img (np.ndarray): float32 [H, W, C] in [0, 1]; with ``num_clips``
-          N > 1 (test-time multi-clip sampling) each clip is encoded alone
-          and ``img`` is ``[N, C, H, W]`` (``PackInputs`` keeps 4-D arrays
-          as they are).
+          N > 1 each clip is encoded alone into ``[N, C, H, W]``.
         - img_shape (tuple): ``(H, W)``.
         - ori_shape (tuple): ``(rows, columns)`` of the grid.
 
     Args:
         skeleton_format (str | dict | SkeletonFormat, optional): Format of
-            every sample. Defaults to None: each sample's own.
+            every sample. Defaults to None (each sample's own).
         persons (str): ``'side_by_side'`` (default), ``'stacked_time'`` or
             ``'first'``, see :func:`place_persons`.
-        num_persons (int, optional): Persons in the multi-person layouts;
-            missing ones are zero, extra ones dropped (the first
-            ``num_persons`` are kept, as in mmaction2's ``FormatGCNInput``).
+        num_persons (int, optional): Persons laid out; missing ones are
+            zero, extra ones dropped (as mmaction2's ``FormatGCNInput``).
             Defaults to None: the dataset's ``max_persons`` (else the
-            sample's own ``M``), so that no image area goes to persons a
-            dataset never has (one for NW-UCLA and Toyota Smarthome, two
-            for NTU and PKU-MMD).
-        scaling (str): ``'minmax'`` (default): per sample and channel,
-            min-max over the present person-frames (a constant channel maps
-            to 0); ``'centred'``: per sample, each channel centred on the
-            middle of its range and all channels divided by the largest
-            range, which keeps the body's proportions and the relative
-            size of movements along x, y and z; ``'fixed'``:
-            ``(v - low) / (high - low)`` with ``value_range``, clipped to
-            [0, 1], the same map for every sample. Measured on NW-UCLA in
-            docs/benchmarks.md.
-        value_range (tuple, optional): ``(low, high)`` for ``'fixed'``
-            scaling, each a float or one float per channel.
-        size (int | tuple[int, int] | None): Output ``(height, width)``.
-            Defaults to ``(224, 224)``; ``None`` keeps the grid for a
-            resize on the device.
-        nan (str): A non-finite coordinate of a present person-frame
-            raises an error naming the sample (``'error'``, default) or is
-            treated as missing (``'zero'``).
+            sample's ``M``): no image area for persons a dataset never has.
+        scaling (str): ``'minmax'`` (default): per sample and channel over
+            the present person-frames (a constant channel maps to 0);
+            ``'centred'``: each channel centred on its range's middle, all
+            divided by the largest range (body proportions kept);
+            ``'fixed'``: ``value_range`` for every sample, clipped to [0, 1].
+            Streams stacked along channels are scaled each alone. Measured
+            on NW-UCLA in docs/benchmarks.md.
+        value_range (tuple, optional): ``(low, high)`` for ``'fixed'``,
+            each a float or one per channel.
+        size (int | tuple[int, int] | None): Output ``(height, width)``;
+            ``None`` keeps the grid (resize on the device).
+        nan (str): A non-finite coordinate of a present person-frame raises
+            an error naming the sample (``'error'``) or counts as missing.
     """
 
     def __init__(self,
@@ -110,9 +98,8 @@ class S2IEncode(BaseTransform):
         if num_persons is not None and int(num_persons) < 1:
             raise ValueError(f'num_persons must be >= 1, got {num_persons}.')
         if (scaling == 'fixed') != (value_range is not None):
-            raise ValueError("scaling='fixed' needs value_range=(low, high) "
-                             '(each a float or one per channel), and '
-                             "value_range is used only with scaling='fixed'.")
+            raise ValueError("scaling='fixed' needs value_range=(low, high), "
+                             "which only scaling='fixed' uses.")
         if value_range is not None and not np.all(
                 np.float32(value_range[1]) > np.float32(value_range[0])):
             raise ValueError(
