@@ -98,8 +98,9 @@ class S2IEncode(BaseTransform):
         if num_persons is not None and int(num_persons) < 1:
             raise ValueError(f'num_persons must be >= 1, got {num_persons}.')
         if (scaling == 'fixed') != (value_range is not None):
-            raise ValueError("scaling='fixed' needs value_range=(low, high), "
-                             "which only scaling='fixed' uses.")
+            raise ValueError("scaling='fixed' needs value_range=(low, high) "
+                             '(each a float or one per channel), and '
+                             "value_range is used only with scaling='fixed'.")
         if value_range is not None and not np.all(
                 np.float32(value_range[1]) > np.float32(value_range[0])):
             raise ValueError(
