@@ -37,7 +37,6 @@ import os
 import os.path as osp
 import pickle
 import re
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -57,6 +56,7 @@ from s2i_mm.utils.tool_steps import (  # noqa: E402
     StepFailed,
     StepRunner,
     cfg_options,
+    git_commit,
     progress_columns,
     read_test_metrics,
     schedule_options,
@@ -276,15 +276,6 @@ def spread(chains: Dict[str, List[Step]], args) -> List[List[Step]]:
     return lanes
 
 
-def commit() -> str:
-    """The checked-out commit, ``+dirty`` when files differ from it."""
-    def git(*cmd):
-        return subprocess.run(['git', *cmd], cwd=REPO, capture_output=True,
-                              text=True).stdout.strip()
-    head = git('rev-parse', '--short', 'HEAD') or 'unknown'
-    return head + ('+dirty' if git('status', '--porcelain', '-uno') else '')
-
-
 def results_table(rows: Dict[str, dict], args) -> Table:
     table = Table(
         title=f'Linear probe on the held-out synthetic val split (%); '
@@ -378,7 +369,7 @@ def main(argv=None) -> int:
             return 1
     Console(width=max(console.width, 150)).print(results_table(rows, args))
     summary = dict(
-        commit=commit(),
+        commit=git_commit(REPO),
         pretrain_epochs=args.pretrain_epochs,
         probe_epochs=args.probe_epochs,
         num_per_class=args.num_per_class,

@@ -36,7 +36,6 @@ import os
 import os.path as osp
 import pickle
 import re
-import subprocess
 import sys
 import time
 from typing import Dict, List
@@ -59,6 +58,7 @@ from s2i_mm.utils.tool_steps import (  # noqa: E402
     Step,
     StepRunner,
     cfg_options,
+    git_commit,
     schedule_options,
     tool,
 )
@@ -291,15 +291,6 @@ class Plan:
         return out
 
 
-def git_commit() -> str:
-    try:
-        return subprocess.run(['git', 'rev-parse', '--short', 'HEAD'],
-                              cwd=REPO, capture_output=True, text=True,
-                              check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return 'unknown'
-
-
 def metrics_of(result) -> Dict[str, float]:
     """Top-1 / top-5 / mean class accuracy of a test dump (``dict`` of
     dumps: its ``test`` one) or of a fused dump (a path)."""
@@ -380,7 +371,7 @@ def main(argv=None) -> int:
         'pretraining on subjects 1-4, probes on 5-7, weight search on 8, '
         'figures on 9-10.', markup=False)
     total = round(time.perf_counter() - start, 1)
-    print(json.dumps(dict(commit=git_commit(), args=vars(args),
+    print(json.dumps(dict(commit=git_commit(REPO), args=vars(args),
                           split_sizes=plan.sizes, figures=figures,
                           wall_s=walls, total_wall_s=total)))
     return 0

@@ -31,7 +31,7 @@ from rich.progress import (
 __all__ = [
     'Step', 'StepFailed', 'StepRunner', 'StepTime', 'tool', 'show',
     'cfg_options', 'schedule_options', 'read_test_metrics',
-    'progress_columns', 'TEST_METRICS'
+    'progress_columns', 'git_commit', 'TEST_METRICS'
 ]
 
 #: The metrics ``tools/test.py`` logs, and their names in tables.
@@ -134,6 +134,19 @@ def read_test_metrics(test_dir: str) -> Dict[str, float]:
     if missing:
         raise StepFailed(f'{logs[-1]} lacks {missing}')
     return {k: 100 * float(metrics[k]) for k, _ in TEST_METRICS}
+
+
+def git_commit(repo: str) -> str:
+    """The commit checked out in ``repo`` (``+dirty`` when tracked files
+    differ from it; ``unknown`` outside git), for a benchmark's record."""
+    def git(*cmd):
+        try:
+            return subprocess.run(['git', *cmd], cwd=repo, text=True,
+                                  capture_output=True).stdout.strip()
+        except OSError:
+            return ''
+    head = git('rev-parse', '--short', 'HEAD') or 'unknown'
+    return head + ('+dirty' if git('status', '--porcelain', '-uno') else '')
 
 
 def progress_columns() -> tuple:

@@ -1,6 +1,7 @@
 """The step runner behind the demo and the benchmarks that train through
 the real tools (s2i_mm/utils/tool_steps.py)."""
 import json
+import subprocess
 import sys
 import time
 
@@ -12,6 +13,7 @@ from s2i_mm.utils.tool_steps import (
     Step,
     StepFailed,
     StepRunner,
+    git_commit,
     read_test_metrics,
     schedule_options,
 )
@@ -91,3 +93,19 @@ def test_read_test_metrics_reads_the_last_record_in_percent(tmp_path):
         read_test_metrics(str(tmp_path))
     with pytest.raises(StepFailed, match='no metrics JSON'):
         read_test_metrics(str(tmp_path / 'missing'))
+
+
+def test_git_commit_names_the_checkout_and_marks_changes(tmp_path):
+    assert git_commit(str(tmp_path)) == 'unknown'  # not a repository
+    run = [('init', '-q'), ('add', 'f'),
+           ('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm',
+            'x')]
+    (tmp_path / 'f').write_text('a')
+    for args in run:
+        subprocess.run(['git', *args], cwd=tmp_path, check=True)
+    head = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'],
+                          cwd=tmp_path, capture_output=True,
+                          text=True).stdout.strip()
+    assert git_commit(str(tmp_path)) == head
+    (tmp_path / 'f').write_text('b')
+    assert git_commit(str(tmp_path)) == head + '+dirty'
