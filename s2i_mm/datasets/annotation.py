@@ -136,37 +136,35 @@ def load_annotation_file(path: str) -> Dict[str, Any]:
 
 def resolve_format(source: str, given: Optional[str],
                    recorded: Optional[str], hint: str):
-    """The skeleton format of an annotation file.
+    """The skeleton format of an annotation file or store, by the rule of
+    :mod:`s2i_mm.formats.format_reference`.
 
     Args:
-        source (str): The file, for error messages.
-        given (str, optional): The format the user asked for.
-        recorded (str, optional): The format the file records.
+        source (str): The file (or store directory), for error messages;
+            a relative spec path it records is read from its directory.
+        given (str, optional): The format reference the user gave (a name
+            or a spec path).
+        recorded (str, optional): The reference the file records.
         hint (str): How the user passes a format (e.g.
             ``"skeleton_format='ntu25'"``), for the error message.
 
     Returns:
-        SkeletonFormat: The format.
+        SkeletonFormat: The format, registered under its name.
 
     Raises:
-        SkeletonDataError: No format known, a mismatch between the given
-            and the recorded one, or an unknown format.
+        SkeletonDataError: No format known, an unknown one, or a given
+            and a recorded one that name different layouts; the message
+            names ``source``.
     """
-    from s2i_mm.formats import get_format
-    name = given or recorded
-    if name is None:
+    from s2i_mm.formats import SkeletonFormatError, resolve_format_reference
+    if given is None and recorded is None:
         raise SkeletonDataError(
             f'{source}: the file does not record its skeleton format; pass '
             f'{hint}')
-    if recorded is not None and recorded != name:
-        raise SkeletonDataError(
-            f'{source}: the file holds {recorded!r} skeletons but '
-            f'{name!r} was given')
     try:
-        return get_format(name)
-    except Exception as err:
-        raise SkeletonDataError(
-            f'{source}: unknown skeleton format {name!r} ({err})') from None
+        return resolve_format_reference(given, recorded, recorded_in=source)
+    except SkeletonFormatError as err:
+        raise SkeletonDataError(f'{source}: {err}') from None
 
 
 def _is_integer(value: Any) -> bool:

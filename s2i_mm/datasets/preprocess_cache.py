@@ -84,14 +84,22 @@ def _cache_roots(source: str, cache_dir: Optional[str]) -> List[str]:
     ]
 
 
-def cache_path(source: str, skeleton_format: str,
+def _format_key(fmt) -> dict:
+    """The layout's definition, for the cache key: two specs that share a
+    name but not a definition get different caches."""
+    key = fmt.to_dict()
+    key.pop('source')  # a description, not part of the layout
+    return key
+
+
+def cache_path(source: str, skeleton_format,
                preprocess: Optional[Dict[str, Any]],
                cache_dir: Optional[str] = None) -> str:
     """The cache directory for ``source`` under these options.
 
     Args:
         source (str): A ``.pkl`` file or a store directory.
-        skeleton_format (str): Name of the skeleton format.
+        skeleton_format (SkeletonFormat): The layout of the samples.
         preprocess (dict, optional): Normalized preprocessing options.
         cache_dir (str, optional): Root directory of caches; by default
             next to the source (see the module docstring).
@@ -105,7 +113,8 @@ def cache_path(source: str, skeleton_format: str,
             is writable.
     """
     key = json.dumps(
-        dict(source=source_signature(source), format=skeleton_format,
+        dict(source=source_signature(source),
+             format=_format_key(skeleton_format),
              preprocess=preprocess, store=STORE_VERSION,
              cache=_CACHE_VERSION),
         sort_keys=True)
@@ -221,7 +230,7 @@ def write_cache(data: Dict[str, Any], cache: str, source: str,
     prune_stale_caches(cache, source)
 
 
-def find_cache(source: str, skeleton_format: str,
+def find_cache(source: str, skeleton_format,
                preprocess: Optional[Dict[str, Any]],
                cache_dir: Optional[str] = None) -> Optional[SkeletonStore]:
     """The cache of ``source`` under these options, if it is there.
@@ -231,7 +240,7 @@ def find_cache(source: str, skeleton_format: str,
 
     Args:
         source (str): A ``.pkl`` file or a store directory.
-        skeleton_format (str): Name of the skeleton format.
+        skeleton_format (SkeletonFormat): The layout of the samples.
         preprocess (dict, optional): Normalized preprocessing options.
         cache_dir (str, optional): Root directory of caches.
 
@@ -252,7 +261,7 @@ def _open_logged(cache: str, source: str) -> Optional[SkeletonStore]:
     return store
 
 
-def load_or_build_cache(source: str, skeleton_format: str,
+def load_or_build_cache(source: str, skeleton_format,
                         preprocess: Optional[Dict[str, Any]],
                         build: Callable[[], Dict[str, Any]],
                         cache_dir: Optional[str] = None) -> SkeletonStore:
@@ -260,7 +269,7 @@ def load_or_build_cache(source: str, skeleton_format: str,
 
     Args:
         source (str): A ``.pkl`` file or a store directory.
-        skeleton_format (str): Name of the skeleton format.
+        skeleton_format (SkeletonFormat): The layout of the samples.
         preprocess (dict, optional): Normalized preprocessing options.
         build (callable): Returns the checked, preprocessed annotation
             dict; called only when there is no usable cache.

@@ -13,6 +13,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from mmaction.datasets import BaseActionDataset
 
+from s2i_mm.formats import register_format
 from s2i_mm.registry import DATASETS
 
 from .annotation import (
@@ -81,10 +82,12 @@ class SkeletonDataset(BaseActionDataset):
         ann_file (str): A ``.pkl`` annotation file or a store directory.
         pipeline (Sequence[dict | Callable]): Data transforms.
         split (str, optional): Split name; ``None`` takes every sample.
-        skeleton_format (str, optional): Layout name (``'ntu25'``,
-            ``'kinect20'``, ...). Defaults to the name the file records;
-            one of the two is required, and they must agree. Naming it
-            lets a run whose cache exists skip reading the file.
+        skeleton_format (str, optional): The layout: a registered name
+            (``'ntu25'``, ``'kinect20'``, a plugin's) or a spec file.
+            Defaults to the one the file records; one of the two is
+            required, and they must name the same layout (the rule of
+            :mod:`s2i_mm.formats.format_reference`). Naming it lets a run
+            whose cache exists skip reading the file.
         preprocess (dict, optional): Once-per-dataset steps, keys
             ``drop_empty``, ``center``, ``align``; ``None`` for none.
             Defaults to :data:`DEFAULT_PREPROCESS`.
@@ -158,7 +161,7 @@ class SkeletonDataset(BaseActionDataset):
             load = lambda: data  # noqa: E731
         if not self.cache:
             return _in_memory(self._prepared(load()), meta)
-        store = load_or_build_cache(source, self.format.name,
+        store = load_or_build_cache(source, self.format,
                                     self.preprocess,
                                     lambda: self._prepared(load()),
                                     self.cache_dir)
@@ -172,21 +175,33 @@ class SkeletonDataset(BaseActionDataset):
         (multi-GB, for NTU-120) annotation file, in any rank."""
         if not self.cache or self.skeleton_format is None:
             return None
-        self._resolve_format(None)
-        store = find_cache(source, self.format.name, self.preprocess,
-                           self.cache_dir)
-        if store is not None:
-            # the cache was written from this very file (its size and
-            # mtime are in the key): it records the file's format, split
-            # and classes
-            self._resolve_format(store.skeleton_format)
-        return store
+        try:
+            self._resolve_format(None)
+        except SkeletonDataError:
+            # e.g. a name only the file's recorded spec defines: read it
+            return None
+        # the key holds the source's size and mtime and the layout's
+        # definition: a cache found was written from this very file, read
+        # as this layout (it records the layout's name, the file's split
+        # and classes)
+        return find_cache(source, self.format, self.preprocess,
+                          self.cache_dir)
 
     def _resolve_format(self, recorded: Optional[str]) -> None:
+        """Set ``self.format`` from the configured and the recorded
+        references (:mod:`s2i_mm.formats.format_reference`); samples then
+        carry the layout's name, registered in this process."""
         self.format = resolve_format(self.ann_file, self.skeleton_format,
                                      recorded, "skeleton_format= (e.g. "
-                                     "'ntu25')")
+                                     "'ntu25' or a spec file)")
         self.skeleton_format = self.format.name
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        """Unpickled in a spawned DataLoader worker: register the layout
+        again there, so the name every sample carries resolves."""
+        self.__dict__.update(state)
+        if getattr(self, 'format', None) is not None:
+            register_format(self.format)
 
     def _prepared(self, data: Dict[str, Any]) -> Dict[str, Any]:
         return prepare_annotations(data, self.format, self.preprocess,

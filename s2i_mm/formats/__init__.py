@@ -1,5 +1,11 @@
 """Skeleton formats: layouts as data, a registry, and the built-ins."""
 from .builtin_formats import COCO17, KINECT20, LCRNET13, NTU25
+from .format_reference import (
+    is_spec_path,
+    rebase_format_reference,
+    record_format_reference,
+    resolve_format_reference,
+)
 from .format_registry import (
     FORMATS,
     SPEC_EXTENSIONS,
@@ -19,6 +25,7 @@ from .skeleton_format import (
 __all__ = [
     'BODY_PARTS', 'COCO17', 'FORMATS', 'FormatRegistry', 'KINECT20',
     'LCRNET13', 'NTU25', 'SPEC_EXTENSIONS', 'SkeletonFormat',
-    'SkeletonFormatError', 'derive_s2i_order', 'get_format', 'list_formats',
-    'load_format_spec', 'register_format'
+    'SkeletonFormatError', 'derive_s2i_order', 'get_format', 'is_spec_path',
+    'list_formats', 'load_format_spec', 'rebase_format_reference',
+    'record_format_reference', 'register_format', 'resolve_format_reference'
 ]

@@ -17,6 +17,7 @@ from s2i_mm.datasets.preprocess_cache import (
     load_or_build_cache,
     rank_zero_first,
 )
+from s2i_mm.formats import NTU25, SkeletonFormat, get_format
 
 
 @pytest.fixture
@@ -27,16 +28,25 @@ def source(tmp_path):
 
 
 def test_key_follows_source_format_and_options(source, tmp_path):
-    path = cache_path(source, 'ntu25', DEFAULT_PREPROCESS)
+    path = cache_path(source, NTU25, DEFAULT_PREPROCESS)
     assert os.path.dirname(path) == str(tmp_path / '.s2i_cache')
     assert os.path.basename(path).startswith('hand.pkl-')
-    assert cache_path(source, 'ntu25', DEFAULT_PREPROCESS) == path
-    assert cache_path(source, 'ntu25', None) != path
-    assert cache_path(source, 'kinect20', DEFAULT_PREPROCESS) != path
+    assert cache_path(source, NTU25, DEFAULT_PREPROCESS) == path
+    assert cache_path(source, NTU25, None) != path
+    assert cache_path(source, get_format('kinect20'),
+                      DEFAULT_PREPROCESS) != path
     assert os.path.dirname(cache_path(
-        source, 'ntu25', None, str(tmp_path / 'c'))) == str(tmp_path / 'c')
+        source, NTU25, None, str(tmp_path / 'c'))) == str(tmp_path / 'c')
+    # same name, another definition (a spec that reorders the S2I
+    # columns): another cache; the description alone does not matter
+    spec = dict(NTU25.to_dict(), s2i_order=list(range(25)))
+    assert cache_path(source, SkeletonFormat(**spec),
+                      DEFAULT_PREPROCESS) != path
+    described = dict(NTU25.to_dict(), source='my notes')
+    assert cache_path(source, SkeletonFormat(**described),
+                      DEFAULT_PREPROCESS) == path
     os.utime(source, ns=(1, 1))  # the file changed
-    assert cache_path(source, 'ntu25', DEFAULT_PREPROCESS) != path
+    assert cache_path(source, NTU25, DEFAULT_PREPROCESS) != path
 
 
 def test_built_once_then_found(source, tmp_path):
@@ -46,17 +56,17 @@ def test_built_once_then_found(source, tmp_path):
         builds.append(1)
         return make_data()
 
-    assert find_cache(source, 'ntu25', None) is None
-    store = load_or_build_cache(source, 'ntu25', None, build)
-    again = load_or_build_cache(source, 'ntu25', None, build)
+    assert find_cache(source, NTU25, None) is None
+    store = load_or_build_cache(source, NTU25, None, build)
+    again = load_or_build_cache(source, NTU25, None, build)
     assert builds == [1]
     assert again.path == store.path and len(again) == 12
-    found = find_cache(source, 'ntu25', None)
+    found = find_cache(source, NTU25, None)
     np.testing.assert_array_equal(found.keypoint(3),
                                   make_data()['annotations'][3]['keypoint'])
     assert found.skeleton_format == 'ntu25'
     # other options: another cache, built again
-    load_or_build_cache(source, 'ntu25', DEFAULT_PREPROCESS, build)
+    load_or_build_cache(source, NTU25, DEFAULT_PREPROCESS, build)
     assert builds == [1, 1]
     assert len(os.listdir(tmp_path / '.s2i_cache')) == 2
 
@@ -66,8 +76,8 @@ def test_a_failing_build_leaves_no_cache(source, tmp_path):
         raise SkeletonDataError('bad sample')
 
     with pytest.raises(SkeletonDataError, match='bad sample'):
-        load_or_build_cache(source, 'ntu25', None, build)
-    assert find_cache(source, 'ntu25', None) is None
+        load_or_build_cache(source, NTU25, None, build)
+    assert find_cache(source, NTU25, None) is None
     root = tmp_path / '.s2i_cache'
     assert not root.exists() or not os.listdir(root)
 

@@ -29,6 +29,7 @@ from s2i_mm.datasets import (
 from s2i_mm.datasets.annotation import resolve_format
 from s2i_mm.datasets.preprocess import prepare_annotations
 from s2i_mm.datasets.store import check_store_destination, is_own_store
+from s2i_mm.formats import rebase_format_reference, record_format_reference
 from s2i_mm.utils.process_lifetime import sigterm_as_exit
 
 
@@ -68,7 +69,14 @@ def main(argv=None):
             fmt = resolve_format(args.input, args.skeleton_format,
                                  data.get('skeleton_format'),
                                  '--skeleton-format')
+            recorded = data.get('skeleton_format')
             prepare_annotations(data, fmt, options, args.input)
+            # the store records the reference the user named (a spec path
+            # rebased to the store), not only the name the spec defines
+            data['skeleton_format'] = (
+                record_format_reference(args.skeleton_format, args.output)
+                if args.skeleton_format else rebase_format_reference(
+                    recorded, args.input, args.output))
             write_store(data, args.output, preprocess=options,
                         source=dict(path=args.input),
                         overwrite=args.overwrite, progress=True)

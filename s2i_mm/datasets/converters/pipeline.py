@@ -339,9 +339,13 @@ def write_outputs(data: Dict[str, Any], out_file: str,
         raise RuntimeError(
             's2i_mm.datasets.store.write_store is not available: cannot '
             f'write the packed store {store_dir}')
+    from s2i_mm.formats import rebase_format_reference
+    store_format = rebase_format_reference(data.get('skeleton_format'),
+                                           out_file, store_dir)
     with atomic_path(out_file) as tmp_pkl:
         dump_annotation_file(data, tmp_pkl)
-        write_store(data, store_dir, overwrite=True, progress=True)
+        write_store(dict(data, skeleton_format=store_format), store_dir,
+                    overwrite=True, progress=True)
 
 
 def summarize(data: Dict[str, Any], num_inputs: int,
