@@ -58,3 +58,21 @@ def start_cmd(cmd, env=None):
     return subprocess.Popen(
         cmd, cwd=REPO, env=_env(env), stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True)
+
+
+def run_cmds(cmds, env=None, timeout=600):
+    """Run several commands at once, each as :func:`run_cmd` would (no
+    check); returns their ``subprocess.CompletedProcess`` in order. For
+    independent tool runs of one test, to use both cores."""
+    procs = [start_cmd(cmd, env=env) for cmd in cmds]
+    results = []
+    for cmd, proc in zip(cmds, procs):
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            for other in procs:
+                other.kill()
+            raise
+        results.append(subprocess.CompletedProcess(cmd, proc.returncode,
+                                                   out, err))
+    return results

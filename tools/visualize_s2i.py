@@ -7,6 +7,10 @@ Examples::
         --skeleton-format ntu25 --samples 0 5 --out-dir work_dirs/s2i_vis
     # a sample of the synthetic set, by name
     python tools/visualize_s2i.py --synthetic --samples 3 --clip-len 64
+    # a dataset whose file records the name of a plugin format: import the
+    # module that registers it (or give --skeleton-format SPEC_FILE)
+    PYTHONPATH=. python tools/visualize_s2i.py data/mocap.pkl \\
+        --custom-imports my_formats
 
 Samples are loaded with ``SkeletonDataset`` (checked and preprocessed as
 for training), optionally sampled to ``--clip-len`` frames with the test
@@ -18,6 +22,10 @@ import os.path as osp
 from rich.progress import track
 
 import s2i_mm
+from s2i_mm.utils.tool_args import (
+    add_custom_imports_arg,
+    import_custom_modules,
+)
 
 
 def parse_args():
@@ -31,6 +39,7 @@ def parse_args():
     parser.add_argument('--skeleton-format',
                         help='format name or spec file (default: the one '
                         'the file records; ntu25 for --synthetic)')
+    add_custom_imports_arg(parser)
     parser.add_argument('--samples', nargs='+', default=['0'],
                         help='sample indices or frame_dir names')
     parser.add_argument('--modalities', nargs='+', default=['j', 'b', 'm'],
@@ -102,8 +111,13 @@ def resolve_indices(dataset, samples) -> list:
 def main():
     args = parse_args()
     s2i_mm.register_all_modules()
+    import_custom_modules(args.custom_imports)
+    from s2i_mm.datasets import SkeletonDataError
     from s2i_mm.visualization import draw_s2i_figure, save_figure
-    dataset = load_dataset(args)
+    try:
+        dataset = load_dataset(args)
+    except (SkeletonDataError, FileNotFoundError) as err:
+        raise SystemExit(f'error: {err}') from None
     s2i_args = dict(persons=args.persons, num_persons=args.num_persons,
                     size=tuple(args.size))
     written = []

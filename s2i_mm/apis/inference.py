@@ -18,7 +18,11 @@ from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint
 
-from s2i_mm.formats import SkeletonFormat, get_format
+from s2i_mm.formats import (
+    SkeletonFormat,
+    get_format,
+    resolve_format_reference,
+)
 from s2i_mm.registry import MODELS
 
 __all__ = [
@@ -138,8 +142,11 @@ def load_keypoints(source: KeypointsOrFile,
                                                              dict) else None
         ann = _pick_annotation(data, sample, source)
         if declared is not None or skeleton_format is not None:
+            from s2i_mm.datasets.annotation import resolve_format
             from s2i_mm.datasets.preprocess import merge_score_channel
-            fmt = skeleton_format or get_format(declared)
+            # a recorded relative spec path is read from the file's folder
+            fmt = skeleton_format or resolve_format(source, None, declared,
+                                                    'format=')
             ann = merge_score_channel(ann, fmt.channels)
         return (_as_mtvc(ann['keypoint'], source), ann.get('frame_dir', name),
                 declared)
@@ -229,16 +236,22 @@ def prepare_input(keypoints_or_file: KeypointsOrFile,
         ValueError: Keypoints that do not fit the format, are empty or
             not finite.
     """
+    from s2i_mm.datasets.annotation import resolve_format
     from s2i_mm.datasets.preprocess import (
         DEFAULT_PREPROCESS,
         normalize_preprocess,
         preprocess_sample,
     )
-    explicit = get_format(format) if format is not None else None
+    explicit = (None if format is None else
+                resolve_format_reference(format, None))
     keypoint, name, declared = load_keypoints(keypoints_or_file, explicit,
                                               sample)
-    fmt = explicit or get_format(
-        declared or dataset_cfg.get('skeleton_format') or 'ntu25')
+    if declared is not None:
+        # the file's record and the caller's format, by the one rule
+        fmt = resolve_format(keypoints_or_file, format, declared, 'format=')
+    else:
+        fmt = explicit or get_format(
+            dataset_cfg.get('skeleton_format') or 'ntu25')
     expected = (f'[M, T, {fmt.num_joints}, {len(fmt.channels)}] '
                 f'({", ".join(fmt.channels)})')
     if keypoint.shape[2] != fmt.num_joints:

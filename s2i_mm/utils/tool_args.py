@@ -1,14 +1,26 @@
 """Command-line plumbing shared by ``tools/train.py`` and ``tools/test.py``
-(the arguments mmaction2's and mmpretrain's tools take)."""
+(the arguments mmaction2's and mmpretrain's tools take), and by the tools
+that read data without a config (``--custom-imports``)."""
 import argparse
 import os
 import os.path as osp
+import sys
+from typing import Any, Dict, List, Sequence
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 __all__ = ['add_runtime_args', 'parse_runtime_args', 'merge_runtime_args',
-           'build_runner', 'finish_distributed']
+           'merge_cfg_options', 'build_runner', 'finish_distributed',
+           'add_custom_imports_arg', 'import_custom_modules']
+
+#: Config keys that a config usually makes one object
+#: (``test_dataloader = val_dataloader``): resolved when the file is read,
+#: so a ``--cfg-options`` override of the first would miss the second.
+_SHARED_KEYS = (('val_dataloader', 'test_dataloader'),
+                ('val_evaluator', 'test_evaluator'))
+_LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+_MISSING = object()
 
 
 def add_runtime_args(parser: argparse.ArgumentParser) -> None:
@@ -43,7 +55,8 @@ def merge_runtime_args(cfg: Config, args: argparse.Namespace) -> Config:
     work dir (CLI > config > ``./work_dirs/<config name>``)."""
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+        for note in merge_cfg_options(cfg, args.cfg_options):
+            print(note, file=sys.stderr)
     cfg.setdefault('default_scope', 's2i_mm')
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
@@ -51,6 +64,89 @@ def merge_runtime_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     return cfg
+
+
+def _lookup(cfg: Any, dotted: str) -> Any:
+    """The value at a ``--cfg-options`` key (``a.b.0.c``), or _MISSING."""
+    value = cfg
+    for part in dotted.split('.'):
+        if hasattr(value, 'keys') and part in value:  # dict or Config
+            value = value[part]
+        elif (isinstance(value, (list, tuple)) and part.isdigit()
+              and int(part) < len(value)):
+            value = value[int(part)]
+        else:
+            return _MISSING
+    return value
+
+
+def merge_cfg_options(cfg: Config, options: Dict[str, Any]) -> List[str]:
+    """Merge ``--cfg-options`` so that an override reaches every loader
+    that shared the overridden value, and say where it did not.
+
+    * ``test_dataloader = val_dataloader`` (and ``test_evaluator =
+      val_evaluator``) in a config is resolved when the file is read, so
+      mmengine's merge of ``val_dataloader.dataset.ann_file=X`` leaves the
+      test loader on the old file, silently. Here an override of a
+      ``val_*`` key also applies to the ``test_*`` twin when the two were
+      equal before the merge and the options do not set the twin's key.
+    * An override of a key under one of the three loaders that leaves
+      another loader holding the value they all had before (e.g. a new
+      ``train_dataloader.dataset.ann_file`` alone) is reported.
+
+    Args:
+        cfg (Config): The config, merged in place.
+        options (dict): The parsed ``--cfg-options``.
+
+    Returns:
+        list[str]: One note per propagated or left-behind key (the tools
+        print them).
+    """
+    options = dict(options)
+    notes = []
+    for first, twin in _SHARED_KEYS:
+        if cfg.get(twin) is None or cfg.get(twin) != cfg.get(first):
+            continue
+        for key, value in list(options.items()):
+            head, _, rest = key.partition('.')
+            if head == first and f'{twin}.{rest}' not in options:
+                options[f'{twin}.{rest}' if rest else twin] = value
+                notes.append(f'--cfg-options {key}: also set for {twin} '
+                             f'(the config makes {twin} = {first})')
+    left_behind = {}
+    for key in options:
+        head, _, rest = key.partition('.')
+        before = _lookup(cfg, key)
+        if head not in _LOADERS or not rest or before is _MISSING:
+            continue
+        for other in _LOADERS:
+            other_key = f'{other}.{rest}'
+            if (other_key not in options
+                    and _lookup(cfg, other_key) == before):
+                left_behind.setdefault(other_key, (key, before))
+    notes += [f'--cfg-options {key}: {other_key} keeps {before!r} (set it '
+              'too if the loaders should agree)'
+              for other_key, (key, before) in left_behind.items()]
+    cfg.merge_from_dict(options)
+    return notes
+
+
+def add_custom_imports_arg(parser: argparse.ArgumentParser) -> None:
+    """Add ``--custom-imports``, the ``custom_imports`` of a config for the
+    tools that read data without one."""
+    parser.add_argument(
+        '--custom-imports', nargs='+', metavar='MODULE', default=[],
+        help='import these modules first, as custom_imports in a config '
+        'does (plugins that register skeleton formats, transforms, ...); '
+        'they must be importable (e.g. PYTHONPATH=.)')
+
+
+def import_custom_modules(modules: Sequence[str]) -> None:
+    """Import ``--custom-imports`` modules as mmengine's ``custom_imports``
+    does (``mmengine.utils.import_modules_from_strings``)."""
+    if modules:
+        from mmengine.utils import import_modules_from_strings
+        import_modules_from_strings(list(modules))
 
 
 def build_runner(cfg: Config) -> Runner:

@@ -1,10 +1,17 @@
-"""Process-group teardown shared by tools/train.py and tools/test.py."""
+"""Plumbing shared by the tools: process-group teardown, --cfg-options
+reaching every loader, --custom-imports."""
 import json
 import sys
 
+import pytest
 import torch.distributed as dist
+from mmengine.config import Config
 
-from s2i_testing import free_port, run_cmd
+from s2i_mm.utils.tool_args import import_custom_modules, merge_cfg_options
+
+from s2i_testing import FIXTURES, free_port, run_cmd
+
+CLASSIFIER = f'{FIXTURES}/configs/tiny_s2i_classifier.py'
 
 # two gloo ranks exchange data, then end the way the tools end a run; rank
 # 1 arrives late, so a rank that does not wait for the others leaves first
@@ -51,3 +58,49 @@ def test_finish_distributed_without_a_group_does_nothing():
     assert not dist.is_initialized()
     finish_distributed()  # a plain run: no barrier (it would raise)
     assert not dist.is_initialized()
+
+
+def test_a_val_override_reaches_the_test_loader_it_was():
+    cfg = Config.fromfile(CLASSIFIER)  # test_dataloader = val_dataloader
+    notes = merge_cfg_options(cfg, {
+        'train_dataloader.dataset.ann_file': 'new.pkl',
+        'val_dataloader.dataset.ann_file': 'new.pkl',
+        'val_evaluator.metric_list': ['top_k_accuracy'],
+    })
+    assert cfg.test_dataloader.dataset.ann_file == 'new.pkl'
+    assert cfg.test_dataloader.dataset.split == 'val'
+    assert cfg.test_evaluator.metric_list == ['top_k_accuracy']
+    assert any('also set for test_dataloader' in n for n in notes)
+    assert not any('keeps' in n for n in notes)
+    # an explicit test override wins; a test loader that differed from the
+    # val loader is left alone
+    cfg = Config.fromfile(CLASSIFIER)
+    merge_cfg_options(cfg, {'val_dataloader.dataset.ann_file': 'v.pkl',
+                            'test_dataloader.dataset.ann_file': 't.pkl'})
+    assert cfg.test_dataloader.dataset.ann_file == 't.pkl'
+    cfg = Config.fromfile(CLASSIFIER)
+    cfg.test_dataloader.dataset.split = 'test'
+    merge_cfg_options(cfg, {'val_dataloader.dataset.ann_file': 'v.pkl'})
+    assert cfg.test_dataloader.dataset.ann_file == ''
+
+
+def test_an_override_that_leaves_a_loader_behind_is_reported():
+    cfg = Config.fromfile(CLASSIFIER)
+    notes = merge_cfg_options(
+        cfg, {'train_dataloader.dataset.ann_file': 'new.pkl'})
+    assert cfg.val_dataloader.dataset.ann_file == ''
+    assert sorted(n.split(': ')[1].split(' keeps')[0] for n in notes) == [
+        'test_dataloader.dataset.ann_file', 'val_dataloader.dataset.ann_file']
+    # splits differ anyway: no note
+    assert merge_cfg_options(
+        Config.fromfile(CLASSIFIER),
+        {'train_dataloader.dataset.split': 'all'}) == []
+
+
+def test_custom_imports_are_imported(tmp_path, monkeypatch):
+    (tmp_path / 's2i_test_custom_import.py').write_text('LOADED = True\n')
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import_custom_modules(['s2i_test_custom_import'])
+    assert sys.modules['s2i_test_custom_import'].LOADED
+    with pytest.raises(ImportError):
+        import_custom_modules(['s2i_no_such_module'])

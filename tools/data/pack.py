@@ -31,6 +31,10 @@ from s2i_mm.datasets.preprocess import prepare_annotations
 from s2i_mm.datasets.store import check_store_destination, is_own_store
 from s2i_mm.formats import rebase_format_reference, record_format_reference
 from s2i_mm.utils.process_lifetime import sigterm_as_exit
+from s2i_mm.utils.tool_args import (
+    add_custom_imports_arg,
+    import_custom_modules,
+)
 
 
 def parse_args(argv=None):
@@ -40,7 +44,9 @@ def parse_args(argv=None):
     parser.add_argument('output', help='store directory to create')
     parser.add_argument(
         '--skeleton-format',
-        help='layout of the data (default: the one the file records)')
+        help='layout of the data, a name or a spec file (default: the '
+        'one the file records)')
+    add_custom_imports_arg(parser)
     parser.add_argument(
         '--preprocess', action='store_true',
         help='store samples preprocessed as SkeletonDataset does by default '
@@ -57,6 +63,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    import_custom_modules(args.custom_imports)
     console = Console(stderr=True)
     options = None
     if args.preprocess:
