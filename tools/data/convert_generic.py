@@ -14,6 +14,7 @@ import s2i_mm  # noqa: F401  (compat fixes)
 from s2i_mm.datasets.converters.cli import (
     converter_parser,
     labels_arguments,
+    labels_options,
     run_converter,
 )
 from s2i_mm.datasets.converters.generic import MISSING_MODES, convert_generic
@@ -42,10 +43,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    return run_converter(
-        convert_generic, args, skeleton_format=args.skeleton_format,
-        labels_file=args.labels, classes_file=args.classes,
-        split_patterns=args.split_pattern, missing=args.missing)
+    return run_converter(convert_generic, args, missing=args.missing,
+                         **labels_options(args))
 
 
 if __name__ == '__main__':

@@ -13,6 +13,7 @@ import s2i_mm  # noqa: F401  (compat fixes)
 from s2i_mm.datasets.converters.cli import (
     converter_parser,
     labels_arguments,
+    labels_options,
     positive_int,
     run_converter,
 )
@@ -46,10 +47,8 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     return run_converter(
-        convert_mmpose, args, skeleton_format=args.skeleton_format,
-        labels_file=args.labels, classes_file=args.classes,
-        split_patterns=args.split_pattern, max_persons=args.max_persons,
-        person_rule=args.person_rule)
+        convert_mmpose, args, max_persons=args.max_persons,
+        person_rule=args.person_rule, **labels_options(args))
 
 
 if __name__ == '__main__':

@@ -17,7 +17,8 @@ from ..annotation import SkeletonDataError
 from .pipeline import default_num_workers, store_writer
 
 __all__ = [
-    'converter_parser', 'run_converter', 'positive_int', 'labels_arguments'
+    'converter_parser', 'run_converter', 'positive_int', 'labels_arguments',
+    'labels_options'
 ]
 
 
@@ -93,6 +94,14 @@ def labels_arguments(parser: argparse.ArgumentParser) -> None:
         action='append', default=[],
         help='put the samples whose name matches REGEX (re.search) in '
         'split NAME; repeatable')
+
+
+def labels_options(args: argparse.Namespace) -> dict:
+    """The keyword arguments of :func:`labels_arguments`'s options (and
+    ``--format``) for a ``convert_*`` function of a user's own data."""
+    return dict(skeleton_format=args.skeleton_format,
+                labels_file=args.labels, classes_file=args.classes,
+                split_patterns=args.split_pattern)
 
 
 def run_converter(convert: Callable[..., dict],

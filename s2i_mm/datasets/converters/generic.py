@@ -29,17 +29,15 @@ import os.path as osp
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-from rich.console import Console
 
 from ..annotation import SkeletonDataError
 from .errors import MalformedInputError, is_number, read_text, to_float32
-from .labels import check_split_sources, label_inputs, make_splits
-from .pipeline import convert_files
+from .labels import convert_labelled_inputs
 
 __all__ = [
     'MISSING_MODES', 'user_format', 'find_inputs', 'sample_name',
     'read_npy_sequence', 'read_csv_sequence', 'parse_sequence_file',
-    'convert_generic', 'report_excluded'
+    'convert_generic'
 ]
 
 #: What to do with an empty cell or NaN.
@@ -315,17 +313,6 @@ def parse_sequence_file(item: Tuple[str, int], root: str,
              'total_frames': keypoint.shape[1], 'keypoint': keypoint}]
 
 
-def report_excluded(excluded: Sequence[str], labels_file: str) -> None:
-    """Say on stderr which inputs the labels file leaves out."""
-    if excluded:
-        shown = ', '.join(excluded[:5])
-        more = f' and {len(excluded) - 5} more' if len(excluded) > 5 else ''
-        Console(stderr=True).print(
-            f'{len(excluded)} input(s) have no row in {labels_file} and are '
-            f'left out: {shown}{more}', highlight=False, markup=False,
-            soft_wrap=True)
-
-
 def convert_generic(input_dir: str,
                     out_file: str,
                     skeleton_format: str,
@@ -357,24 +344,16 @@ def convert_generic(input_dir: str,
     Returns:
         dict: The conversion summary (also printed).
     """
-    from s2i_mm.formats import record_format_reference
     if missing not in MISSING_MODES:
         raise ValueError(f'missing must be one of {MISSING_MODES}, got '
                          f'{missing!r}')
     fmt = user_format(skeleton_format)
     named = find_inputs(input_dir, SEQUENCE_EXTENSIONS,
                         skip=[p for p in (labels_file, classes_file) if p])
-    items, table, excluded = label_inputs(named, labels_file, classes_file)
-    check_split_sources(table, split_patterns)
-    report_excluded(excluded, labels_file)
     parser = functools.partial(
         parse_sequence_file, root=input_dir, joint_names=fmt.joint_names,
         channels=fmt.channels, missing=missing)
-    return convert_files(
-        parser, items,
-        lambda anns: make_splits([a['frame_dir'] for a in anns], table,
-                                 split_patterns), out_file,
-        record_format_reference(skeleton_format, out_file),
-        classes=None if table is None else table.classes,
-        num_workers=num_workers, skip_bad=skip_bad, store_dir=store_dir,
-        excluded=len(excluded), description='sequence files')
+    return convert_labelled_inputs(
+        parser, named, out_file, skeleton_format, labels_file, classes_file,
+        split_patterns, num_workers=num_workers, skip_bad=skip_bad,
+        store_dir=store_dir, description='sequence files')

@@ -23,14 +23,18 @@ sample whose name matches ``REGEX`` (:func:`re.search`) goes to split
 """
 import csv
 import re
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from rich.console import Console
 
 from ..annotation import SkeletonDataError
 from .errors import MalformedInputError, read_text
+from .pipeline import Parser, convert_files
 
 __all__ = [
     'LabelTable', 'read_classes', 'read_labels', 'split_pattern',
-    'pattern_splits', 'check_split_sources', 'make_splits', 'label_inputs'
+    'pattern_splits', 'check_split_sources', 'make_splits', 'label_inputs',
+    'report_excluded', 'convert_labelled_inputs'
 ]
 
 _INTEGER = re.compile(r'^[+-]?\d+$')
@@ -306,3 +310,54 @@ def label_inputs(named: Sequence[Tuple[str, str]],
              if name in table.labels]
     excluded = [name for _, name in named if name not in table.labels]
     return items, table, excluded
+
+
+def report_excluded(excluded: Sequence[str], labels_file: str) -> None:
+    """Say on stderr which inputs the labels file leaves out."""
+    if excluded:
+        shown = ', '.join(excluded[:5])
+        more = f' and {len(excluded) - 5} more' if len(excluded) > 5 else ''
+        Console(stderr=True).print(
+            f'{len(excluded)} input(s) have no row in {labels_file} and are '
+            f'left out: {shown}{more}', highlight=False, markup=False,
+            soft_wrap=True)
+
+
+def convert_labelled_inputs(parser: Parser,
+                            named: Sequence[Tuple[str, str]],
+                            out_file: str,
+                            skeleton_format: str,
+                            labels_file: Optional[str] = None,
+                            classes_file: Optional[str] = None,
+                            split_patterns: Sequence[Tuple[str, Any]] = (),
+                            **kwargs) -> Dict[str, Any]:
+    """:func:`~.pipeline.convert_files` for a user's own data: labels from
+    the labels file (inputs without a row left out and counted as
+    excluded), splits from its protocols and the name patterns, the format
+    recorded by :func:`~s2i_mm.formats.record_format_reference`.
+
+    Args:
+        parser (callable): ``(path, label) -> [annotation]``.
+        named (Sequence[tuple]): ``(path, sample name)`` of every input.
+        out_file (str): Destination annotation ``.pkl``.
+        skeleton_format (str): The format the user named.
+        labels_file, classes_file (str, optional): See
+            :func:`label_inputs`.
+        split_patterns (Sequence[tuple]): ``(split, compiled regex)``.
+        **kwargs: ``num_workers``, ``skip_bad``, ``store_dir``,
+            ``description`` of :func:`~.pipeline.convert_files`.
+
+    Returns:
+        dict: The conversion summary (also printed).
+    """
+    from s2i_mm.formats import record_format_reference
+    items, table, excluded = label_inputs(named, labels_file, classes_file)
+    check_split_sources(table, split_patterns)
+    report_excluded(excluded, labels_file)
+    return convert_files(
+        parser, items,
+        lambda anns: make_splits([a['frame_dir'] for a in anns], table,
+                                 split_patterns), out_file,
+        record_format_reference(skeleton_format, out_file),
+        classes=None if table is None else table.classes,
+        excluded=len(excluded), **kwargs)

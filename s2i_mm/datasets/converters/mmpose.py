@@ -57,9 +57,8 @@ import numpy as np
 
 from ..annotation import SkeletonDataError
 from .errors import MalformedInputError, json_numbers, read_json
-from .generic import report_excluded, sample_name, user_format
-from .labels import check_split_sources, label_inputs, make_splits
-from .pipeline import convert_files
+from .generic import sample_name, user_format
+from .labels import convert_labelled_inputs
 
 __all__ = [
     'PERSON_RULES', 'TRACK_IOU', 'natural_key', 'find_clips', 'read_clip',
@@ -393,7 +392,6 @@ def convert_mmpose(input_dir: str,
     Returns:
         dict: The conversion summary (also printed).
     """
-    from s2i_mm.formats import record_format_reference
     if person_rule not in PERSON_RULES:
         raise ValueError(f'person_rule must be one of {PERSON_RULES}, got '
                          f'{person_rule!r}')
@@ -407,17 +405,10 @@ def convert_mmpose(input_dir: str,
             "mmpose predictions give ('x', 'y', 'score')")
     named = find_clips(input_dir,
                        skip=[p for p in (labels_file, classes_file) if p])
-    items, table, excluded = label_inputs(named, labels_file, classes_file)
-    check_split_sources(table, split_patterns)
-    report_excluded(excluded, labels_file)
     parser = functools.partial(
         parse_mmpose_clip, root=input_dir, num_keypoints=fmt.num_joints,
         max_persons=max_persons, person_rule=person_rule)
-    return convert_files(
-        parser, items,
-        lambda anns: make_splits([a['frame_dir'] for a in anns], table,
-                                 split_patterns), out_file,
-        record_format_reference(skeleton_format, out_file),
-        classes=None if table is None else table.classes,
-        num_workers=num_workers, skip_bad=skip_bad, store_dir=store_dir,
-        excluded=len(excluded), description='mmpose clips')
+    return convert_labelled_inputs(
+        parser, named, out_file, skeleton_format, labels_file, classes_file,
+        split_patterns, num_workers=num_workers, skip_bad=skip_bad,
+        store_dir=store_dir, description='mmpose clips')

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from raw_files import random_motion, write_lines, write_mocap_csv
 
+from s2i_mm.datasets import SkeletonDataset
 from s2i_mm.datasets.annotation import SkeletonDataError
 from s2i_mm.datasets.converters import MalformedInputError
 from s2i_mm.datasets.converters.generic import (
@@ -64,7 +65,8 @@ def test_npy_and_csv_with_labels_splits_and_recorded_spec(tmp_path):
         str(tmp_path / 'seq'), str(out), str(tmp_path / 'toy6.yaml'),
         labels_file=str(labels),
         split_patterns=[('xview_train', re.compile('_v0[12]$')),
-                        ('xview_val', re.compile('_v03$'))])
+                        ('xview_val', re.compile('_v03$'))],
+        store_dir=str(tmp_path / 'stores' / 'toy'))
     data = pickle.load(open(out, 'rb'))
     assert data['skeleton_format'] == 'toy6.yaml'  # relative to the pkl
     assert data['classes'] == ['run', 'walk']  # sorted class names
@@ -82,6 +84,11 @@ def test_npy_and_csv_with_labels_splits_and_recorded_spec(tmp_path):
         'xview_train': ['run/b_v02', 'walk/a_v01', 'walk/c_v01'],
         'xview_val': ['run/d_v03']}
     assert summary['excluded'] == 1 and summary['inputs'] == 5
+    # the store records the spec relative to itself: datasets find it
+    store = SkeletonDataset(str(tmp_path / 'stores' / 'toy'), split='extra',
+                            preprocess=None, cache=False)
+    assert [s['frame_dir'] for s in store] == ['run/b_v02', 'walk/c_v01']
+    assert store[0]['skeleton_format'] == 'toy6'
 
 
 def test_missing_values_error_or_zero(tmp_path):
