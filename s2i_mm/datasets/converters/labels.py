@@ -188,10 +188,10 @@ def read_labels(path: str,
             first_kind = (is_index, line)
         elif first_kind[0] != is_index:
             raise MalformedInputError(
-                path, f'sample {name!r}: label {label!r} is a '
-                f'{"index" if is_index else "class name"} but line '
-                f'{first_kind[1]} has a '
-                f'{"class name" if is_index else "index"}; without '
+                path, f'sample {name!r}: label {label!r} is '
+                f'{"an index" if is_index else "a class name"} but line '
+                f'{first_kind[1]} has '
+                f'{"a class name" if is_index else "an index"}; without '
                 '--classes use indices only or names only', line)
         raw[name] = label
         lines[name] = line

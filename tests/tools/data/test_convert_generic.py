@@ -181,7 +181,7 @@ def test_npy_errors(tmp_path, write, problem):
     (['name,label', 'a,0', 'b,-1'], None, 3, 'label -1 is negative'),
     (['name,label', 'a,0', 'b,'], None, 3, 'empty label'),
     (['name,label', 'a,0', 'b,walk'], None, 3,
-     "label 'walk' is a class name but line 2 has a index"),
+     "label 'walk' is a class name but line 2 has an index"),
     (['name,label', 'a,0', 'b,2'], ['walk', 'run'], 3,
      'label 2 but --classes names 2 classes'),
     (['name,label', 'a,jump'], ['walk', 'run'], 2,
