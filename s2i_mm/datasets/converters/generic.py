@@ -207,13 +207,14 @@ def _csv_columns(path: str, header: List[str], joint_names: Sequence[str],
                  channels: Sequence[str]) -> List[int]:
     """Position in ``header`` of every ``<joint>.<channel>`` column, in
     format order."""
+    wanted = [f'{j}.{c}' for j in joint_names for c in channels]
+    needed = set(wanted)
     position: Dict[str, int] = {}
     for i, column in enumerate(header):
-        if column in position:
+        if column in position and column in needed:
             raise MalformedInputError(path, f'column {column!r} appears '
                                       'twice', 1)
-        position[column] = i
-    wanted = [f'{j}.{c}' for j in joint_names for c in channels]
+        position.setdefault(column, i)
     absent = [c for c in wanted if c not in position]
     if absent:
         raise MalformedInputError(

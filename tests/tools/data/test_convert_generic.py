@@ -150,6 +150,14 @@ def test_csv_errors_name_file_and_line(tmp_path, lines, line, problem):
     assert problem in str(info.value)
 
 
+def test_csv_columns_the_format_does_not_use_may_repeat(tmp_path):
+    path = str(tmp_path / 'ok.csv')
+    write_lines(path, [_header() + ',,,time,time', ROW + ',,,1,1',
+                       ROW + ',,,1,x'])
+    keypoint = read_csv_sequence(path, JOINTS, XYZ)
+    np.testing.assert_array_equal(keypoint, np.full((1, 2, 6, 3), 0.5))
+
+
 @pytest.mark.parametrize('write,problem', [
     (lambda p: open(p, 'wb').write(open(p, 'rb').read()[:100]),
      'not a readable .npy'),
