@@ -170,6 +170,16 @@ def test_bad_frame_file_names_its_line(tmp_path):
                                       'keypoints')
 
 
+def test_input_must_hold_clips_not_the_frames_of_one(tmp_path):
+    a = person(np.random.default_rng(6), 0, 2)
+    write_mmpose_frame_folder(str(tmp_path / 'clip'),
+                              [instances(a[t]) for t in range(2)])
+    with pytest.raises(SkeletonDataError, match='holds the frame files of '
+                       'one clip'):
+        convert_mmpose(str(tmp_path / 'clip'), str(tmp_path / 'o.pkl'))
+    assert not (tmp_path / 'o.pkl').exists()
+
+
 def test_format_must_have_a_score_channel(tmp_path):
     with pytest.raises(SkeletonDataError, match="channels .'x', 'y', 'z'."):
         convert_mmpose(str(tmp_path), str(tmp_path / 'o.pkl'), 'ntu25')
