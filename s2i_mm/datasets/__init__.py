@@ -9,6 +9,7 @@ from .annotation import (
     dump_annotation_file,
     load_annotation_file,
 )
+from .converters.writer import write_annotation_file
 from .mixed_format import MixedFormatDataset, MixedFormatSampler
 from .preprocess import normalize_preprocess, preprocess_keypoint
 from .skeleton_dataset import DEFAULT_PREPROCESS, SkeletonDataset
@@ -21,5 +22,6 @@ __all__ = [
     'SkeletonDataError', 'SkeletonDataset',
     'SkeletonStore', 'dump_annotation_file', 'is_store',
     'load_annotation_file', 'normalize_preprocess', 'preprocess_keypoint',
-    'resolve_split', 'semi_supervised_subset', 'write_store'
+    'resolve_split', 'semi_supervised_subset', 'write_annotation_file',
+    'write_store'
 ]

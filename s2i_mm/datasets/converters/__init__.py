@@ -1,4 +1,5 @@
-"""Raw-dataset converters: NTU RGB+D, PKU-MMD, NW-UCLA, Toyota Smarthome.
+"""Raw-dataset converters: NTU RGB+D, PKU-MMD, NW-UCLA, Toyota Smarthome,
+your own .npy/.csv sequences and mmpose 2D predictions.
 
 Library side of ``tools/data/convert_*.py``. Each dataset module parses one
 raw file into annotations of the mmaction2 skeleton schema and knows the

@@ -16,7 +16,10 @@ from s2i_mm.utils.process_lifetime import sigterm_as_exit
 from ..annotation import SkeletonDataError
 from .pipeline import default_num_workers, store_writer
 
-__all__ = ['converter_parser', 'run_converter', 'positive_int']
+__all__ = [
+    'converter_parser', 'run_converter', 'positive_int', 'labels_arguments',
+    'labels_options'
+]
 
 
 def positive_int(text: str) -> int:
@@ -61,6 +64,44 @@ def converter_parser(description: str,
             '--store', metavar='DIR', default=None,
             help='also write the memory-mapped packed store to DIR')
     return parser
+
+
+def _split_pattern(text: str):
+    from .labels import split_pattern
+    try:
+        return split_pattern(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def labels_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--labels``, ``--classes`` and ``--split-pattern``, the label
+    and split options of the converters for a user's own data (see
+    :mod:`.labels`)."""
+    parser.add_argument(
+        '--labels', metavar='CSV', default=None,
+        help='labels file: header name,label[,protocol...]; label = index '
+        '(0-based) or class name; a protocol column puts a sample in split '
+        '<column>_<cell> (column "split": the cell is the split name). '
+        'Inputs without a row are left out and counted as excluded. '
+        'Without it every sample has label 0')
+    parser.add_argument(
+        '--classes', metavar='FILE', default=None,
+        help='class names, one per line, in label order (default: the '
+        'sorted class names of the labels file)')
+    parser.add_argument(
+        '--split-pattern', metavar='NAME=REGEX', type=_split_pattern,
+        action='append', default=[],
+        help='put the samples whose name matches REGEX (re.search) in '
+        'split NAME; repeatable')
+
+
+def labels_options(args: argparse.Namespace) -> dict:
+    """The keyword arguments of :func:`labels_arguments`'s options (and
+    ``--format``) for a ``convert_*`` function of a user's own data."""
+    return dict(skeleton_format=args.skeleton_format,
+                labels_file=args.labels, classes_file=args.classes,
+                split_patterns=args.split_pattern)
 
 
 def run_converter(convert: Callable[..., dict],

@@ -5,6 +5,7 @@ test that round-trips through it checks the parser against the format, not
 against itself.
 """
 import json
+import os
 import os.path as osp
 
 import numpy as np
@@ -93,3 +94,60 @@ def write_toyota_json(directory, name, frames, njts=13):
         json.dump({'njts': njts, 'K': [[1.0, 0, 0], [0, 1.0, 0], [0, 0, 1]],
                    'frames': frames}, f)
     return path
+
+
+def write_mocap_csv(path, joint_names, xyz, channels='xyz', extra=True):
+    """A motion-capture style CSV: one row per frame, a ``frame`` and a
+    ``time`` column, then ``<joint>.<channel>`` columns (the layout the
+    generic converter documents); ``xyz`` is ``[T, V, C]``, NaN written
+    as an empty cell."""
+    header = ['frame', 'time'] + [f'{j}.{c}' for j in joint_names
+                                  for c in channels]
+    lines = [','.join(header)]
+    for t, frame in enumerate(np.asarray(xyz)):
+        cells = ['' if np.isnan(v) else f'{v:.6f}' for v in frame.ravel()]
+        lines.append(','.join([str(t), f'{t / 30:.4f}'] + cells))
+    write_lines(path, lines)
+    return lines
+
+
+def mmpose_instance(keypoints, scores, bbox=True, flat_bbox=False):
+    """One instance as mmpose's ``split_instances`` writes it."""
+    keypoints = np.asarray(keypoints, np.float64)
+    inst = {'keypoints': keypoints.tolist(),
+            'keypoint_scores': np.asarray(scores, np.float64).tolist()}
+    if bbox:
+        box = [*keypoints.min(0), *keypoints.max(0)]
+        inst['bbox'] = box if flat_bbox else [box]
+        inst['bbox_score'] = 0.9
+    return inst
+
+
+def write_mmpose_video_json(path, frames, first_id=0):
+    """Schema a (MMPoseInferencer on a video, pred_out_dir): a list of
+    ``{"frame_id", "instances"}``; ``frames`` is a list of instance
+    lists."""
+    with open(path, 'w') as f:
+        json.dump([{'frame_id': first_id + i, 'instances': inst}
+                   for i, inst in enumerate(frames)], f)
+
+
+def write_mmpose_demo_json(path, frames, first_id=1):
+    """Schema b (topdown_demo_with_mmdet.py --save-predictions on a
+    video): ``{"meta_info", "instance_info": [{"frame_id", ...}]}``,
+    frame ids from 1 as the demo counts them; indented with tabs."""
+    with open(path, 'w') as f:
+        json.dump({'meta_info': {'dataset_name': 'coco'},
+                   'instance_info': [
+                       {'frame_id': first_id + i, 'instances': inst}
+                       for i, inst in enumerate(frames)]}, f, indent='\t')
+
+
+def write_mmpose_frame_folder(folder, frames):
+    """Schema c (MMPoseInferencer on a folder of frame images): one
+    ``<frame>.json`` list of instances per frame, names not zero-padded
+    (``img_2`` sorts before ``img_10`` only naturally)."""
+    os.makedirs(folder, exist_ok=True)
+    for i, inst in enumerate(frames):
+        with open(osp.join(folder, f'img_{i}.json'), 'w') as f:
+            json.dump(inst, f)

@@ -1,0 +1,363 @@
+"""Labels and splits of a user's own dataset: a labels file and name
+patterns (shared by ``convert_generic.py`` and ``convert_mmpose.py``).
+
+**Labels file** (``--labels FILE``): CSV (UTF-8, an Excel byte-order mark
+is accepted) with a header row ``name,label[,protocol...]`` and one row per
+sample; blank lines are skipped.
+
+* ``name``: the sample name, i.e. its path relative to the input folder
+  without the extension, with ``/`` separators (``walk/take01``).
+* ``label``: an integer class index (0-based) or a class name. With
+  ``--classes FILE`` (one class name per line) a cell equal to a class
+  name is that class and any other cell must be an index below the
+  number of classes; without it the cells must all be indices (no class
+  names recorded) or all names (the classes are the sorted names).
+* every further column is a protocol: a non-empty cell ``v`` puts the
+  sample in split ``<column>_<v>`` (column ``xsub``, cell ``train`` ->
+  split ``xsub_train``); a column named ``split`` uses the cells as split
+  names; an empty cell leaves the sample out of that protocol.
+
+**Name patterns** (``--split-pattern NAME=REGEX``, repeatable): every
+sample whose name matches ``REGEX`` (:func:`re.search`) goes to split
+``NAME``.
+"""
+import csv
+import re
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from rich.console import Console
+
+from ..annotation import SkeletonDataError
+from .errors import MalformedInputError, read_text
+from .pipeline import Parser, convert_files
+
+__all__ = [
+    'LabelTable', 'read_classes', 'read_labels', 'split_pattern',
+    'pattern_splits', 'check_split_sources', 'make_splits', 'label_inputs',
+    'report_excluded', 'convert_labelled_inputs'
+]
+
+_INTEGER = re.compile(r'^[+-]?\d+$')
+
+
+class LabelTable:
+    """What a labels file says about each sample.
+
+    Attributes:
+        path (str): The labels file.
+        labels (dict): Sample name -> 0-based label.
+        lines (dict): Sample name -> its line in the file (1-based).
+        classes (list[str] | None): Class names, index = label.
+        splits (dict): Split name -> sample names (file order).
+    """
+
+    def __init__(self, path: str, labels: Dict[str, int],
+                 lines: Dict[str, int], classes: Optional[List[str]],
+                 splits: Dict[str, List[str]]):
+        self.path = path
+        self.labels = labels
+        self.lines = lines
+        self.classes = classes
+        self.splits = splits
+
+    def check_names(self, names: Iterable[str]) -> None:
+        """Every sample the file labels must have an input file.
+
+        Raises:
+            MalformedInputError: Naming the labels file and the line of
+                the first unknown name.
+        """
+        names = set(names)
+        for name, line in self.lines.items():
+            if name not in names:
+                raise MalformedInputError(
+                    self.path, f'sample {name!r} has no input file (sample '
+                    'names are paths relative to the input folder without '
+                    'the extension, with / separators)', line)
+
+
+def read_classes(path: str) -> List[str]:
+    """Class names, one per line (blank lines and surrounding spaces are
+    ignored).
+
+    Raises:
+        MalformedInputError: Unreadable, empty, or a name given twice.
+    """
+    classes: List[str] = []
+    seen: Dict[str, int] = {}
+    for number, line in enumerate(read_text(path).splitlines(), 1):
+        name = line.strip().lstrip('\ufeff')
+        if not name:
+            continue
+        if name in seen:
+            raise MalformedInputError(
+                path, f'class {name!r} is already named on line '
+                f'{seen[name]}', number)
+        seen[name] = number
+        classes.append(name)
+    if not classes:
+        raise MalformedInputError(path, 'no class names')
+    return classes
+
+
+def _rows(path: str) -> Iterable[Tuple[int, List[str]]]:
+    """``(line number, cells)`` of the non-blank rows of a CSV file."""
+    text = read_text(path).lstrip('\ufeff')
+    reader = csv.reader(text.splitlines())
+    try:
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                yield reader.line_num, [c.strip() for c in cells]
+    except csv.Error as err:
+        raise MalformedInputError(path, f'bad CSV: {err}',
+                                  reader.line_num) from None
+
+
+def _column_splits(column: str, value: str) -> str:
+    return value if column == 'split' else f'{column}_{value}'
+
+
+def read_labels(path: str,
+                classes: Optional[Sequence[str]] = None) -> LabelTable:
+    """Read a labels file (see the module docstring for its layout).
+
+    Args:
+        path (str): The CSV file.
+        classes (Sequence[str], optional): The class names of
+            ``--classes``.
+
+    Returns:
+        LabelTable: Labels, lines, classes and protocol splits.
+
+    Raises:
+        MalformedInputError: Naming the file and line: a header that is not
+            ``name,label,...``, a row with another number of cells, an
+            empty or repeated name, an empty label, a label that is
+            negative, beyond ``classes`` or not one of them, labels that
+            mix indices and names without ``classes``, no rows.
+    """
+    rows = iter(_rows(path))
+    header_line, header = next(rows, (1, []))
+    if header[:2] != ['name', 'label']:
+        raise MalformedInputError(
+            path, f'the header row must start with name,label (got '
+            f'{",".join(header)!r:.80})', header_line)
+    protocols = header[2:]
+    for column in protocols:
+        if not column or column in ('name', 'label') or \
+                protocols.count(column) > 1:
+            raise MalformedInputError(
+                path, f'protocol column {column!r} is empty, repeated or '
+                'reserved', header_line)
+    class_index = (None if classes is None else
+                   {name: i for i, name in enumerate(classes)})
+    raw: Dict[str, str] = {}
+    lines: Dict[str, int] = {}
+    splits: Dict[str, List[str]] = {}
+    first_kind: Optional[Tuple[bool, int]] = None
+    for line, cells in rows:
+        if len(cells) != len(header):
+            raise MalformedInputError(
+                path, f'{len(cells)} cells, the header has {len(header)}',
+                line)
+        name, label = cells[:2]
+        if not name:
+            raise MalformedInputError(path, 'empty sample name', line)
+        if name in lines:
+            raise MalformedInputError(
+                path, f'sample {name!r} is already labelled on line '
+                f'{lines[name]}', line)
+        if not label:
+            raise MalformedInputError(path, f'sample {name!r}: empty label',
+                                      line)
+        is_index = (class_index is None or label not in class_index) and \
+            bool(_INTEGER.match(label))
+        if is_index and int(label) < 0:
+            raise MalformedInputError(
+                path, f'sample {name!r}: label {label} is negative', line)
+        if class_index is not None:
+            if is_index and int(label) >= len(class_index):
+                raise MalformedInputError(
+                    path, f'sample {name!r}: label {label} but --classes '
+                    f'names {len(class_index)} classes', line)
+            if not is_index and label not in class_index:
+                raise MalformedInputError(
+                    path, f'sample {name!r}: label {label!r} is not a class '
+                    'of --classes', line)
+        elif first_kind is None:
+            first_kind = (is_index, line)
+        elif first_kind[0] != is_index:
+            raise MalformedInputError(
+                path, f'sample {name!r}: label {label!r} is '
+                f'{"an index" if is_index else "a class name"} but line '
+                f'{first_kind[1]} has '
+                f'{"a class name" if is_index else "an index"}; without '
+                '--classes use indices only or names only', line)
+        raw[name] = label
+        lines[name] = line
+        for column, value in zip(protocols, cells[2:]):
+            if value:
+                splits.setdefault(_column_splits(column, value),
+                                  []).append(name)
+    if not raw:
+        raise MalformedInputError(path, 'no sample rows after the header')
+    if class_index is None and first_kind is not None and not first_kind[0]:
+        classes = sorted(set(raw.values()))
+        class_index = {name: i for i, name in enumerate(classes)}
+    labels = {
+        name: class_index[label] if class_index is not None
+        and label in class_index else int(label)
+        for name, label in raw.items()
+    }
+    return LabelTable(path, labels, lines,
+                      None if classes is None else list(classes), splits)
+
+
+def split_pattern(text: str) -> Tuple[str, 're.Pattern']:
+    """Parse ``NAME=REGEX`` (the ``--split-pattern`` argument).
+
+    Raises:
+        ValueError: No ``=``, an empty name, or a bad regular expression.
+    """
+    name, sep, pattern = text.partition('=')
+    if not sep or not name.strip():
+        raise ValueError(f'expected NAME=REGEX, got {text!r}')
+    try:
+        return name.strip(), re.compile(pattern)
+    except re.error as err:
+        raise ValueError(f'{text!r}: bad regular expression: {err}') \
+            from None
+
+
+def pattern_splits(names: Sequence[str],
+                   patterns: Sequence[Tuple[str, 're.Pattern']]
+                   ) -> Dict[str, List[str]]:
+    """Split name -> the ``names`` that its pattern finds (in order)."""
+    splits: Dict[str, List[str]] = {}
+    for split, pattern in patterns:
+        members = splits.setdefault(split, [])
+        members.extend(n for n in names
+                       if pattern.search(n) and n not in members)
+    return splits
+
+
+def check_split_sources(table: Optional[LabelTable],
+                        patterns: Sequence[Tuple[str, 're.Pattern']]
+                        ) -> None:
+    """A split comes from the labels file or from patterns, not both.
+
+    Raises:
+        SkeletonDataError: Naming the splits given both ways.
+    """
+    both = sorted({name for name, _ in patterns}
+                  & set({} if table is None else table.splits))
+    if both:
+        raise SkeletonDataError(
+            f'split(s) {both} come both from the labels file '
+            f'{table.path} and from --split-pattern; use one of them')
+
+
+def make_splits(names: Sequence[str],
+                table: Optional[LabelTable] = None,
+                patterns: Sequence[Tuple[str, 're.Pattern']] = ()
+                ) -> Dict[str, List[str]]:
+    """The splits of the converted samples: the labels file's protocols
+    and the name patterns, each limited to ``names`` and in their order.
+
+    Call :func:`check_split_sources` first (before parsing).
+    """
+    position = {n: i for i, n in enumerate(names)}
+    splits = {
+        split: sorted((m for m in members if m in position),
+                      key=position.__getitem__)
+        for split, members in ({} if table is None else
+                               table.splits).items()
+    }
+    splits.update(pattern_splits(names, patterns))
+    return splits
+
+
+def label_inputs(named: Sequence[Tuple[str, str]],
+                 labels_file: Optional[str] = None,
+                 classes_file: Optional[str] = None
+                 ) -> Tuple[List[Tuple[str, int]], Optional[LabelTable],
+                            List[str]]:
+    """Attach labels to the input files of a user's dataset.
+
+    Args:
+        named (Sequence[tuple]): ``(path, sample name)`` of every input.
+        labels_file (str, optional): The labels file. Without it every
+            sample gets label 0 (e.g. for self-supervised pretraining).
+        classes_file (str, optional): Class names, one per line.
+
+    Returns:
+        tuple: The parser items ``(path, label)`` of the labelled inputs
+        (input order), the :class:`LabelTable` (or None) and the names of
+        the inputs left out because the labels file has no row for them.
+
+    Raises:
+        MalformedInputError: A bad labels or classes file, or a labels
+            row naming a sample that has no input file.
+    """
+    classes = None if classes_file is None else read_classes(classes_file)
+    if labels_file is None:
+        if classes is not None:
+            raise SkeletonDataError('--classes needs --labels')
+        return [(path, 0) for path, _ in named], None, []
+    table = read_labels(labels_file, classes)
+    table.check_names(name for _, name in named)
+    items = [(path, table.labels[name]) for path, name in named
+             if name in table.labels]
+    excluded = [name for _, name in named if name not in table.labels]
+    return items, table, excluded
+
+
+def report_excluded(excluded: Sequence[str], labels_file: str) -> None:
+    """Say on stderr which inputs the labels file leaves out."""
+    if excluded:
+        shown = ', '.join(excluded[:5])
+        more = f' and {len(excluded) - 5} more' if len(excluded) > 5 else ''
+        Console(stderr=True).print(
+            f'{len(excluded)} input(s) have no row in {labels_file} and are '
+            f'left out: {shown}{more}', highlight=False, markup=False,
+            soft_wrap=True)
+
+
+def convert_labelled_inputs(parser: Parser,
+                            named: Sequence[Tuple[str, str]],
+                            out_file: str,
+                            skeleton_format: str,
+                            labels_file: Optional[str] = None,
+                            classes_file: Optional[str] = None,
+                            split_patterns: Sequence[Tuple[str, Any]] = (),
+                            **kwargs) -> Dict[str, Any]:
+    """:func:`~.pipeline.convert_files` for a user's own data: labels from
+    the labels file (inputs without a row left out and counted as
+    excluded), splits from its protocols and the name patterns, the format
+    recorded by :func:`~s2i_mm.formats.record_format_reference`.
+
+    Args:
+        parser (callable): ``(path, label) -> [annotation]``.
+        named (Sequence[tuple]): ``(path, sample name)`` of every input.
+        out_file (str): Destination annotation ``.pkl``.
+        skeleton_format (str): The format the user named.
+        labels_file, classes_file (str, optional): See
+            :func:`label_inputs`.
+        split_patterns (Sequence[tuple]): ``(split, compiled regex)``.
+        **kwargs: ``num_workers``, ``skip_bad``, ``store_dir``,
+            ``description`` of :func:`~.pipeline.convert_files`.
+
+    Returns:
+        dict: The conversion summary (also printed).
+    """
+    from s2i_mm.formats import record_format_reference
+    items, table, excluded = label_inputs(named, labels_file, classes_file)
+    check_split_sources(table, split_patterns)
+    report_excluded(excluded, labels_file)
+    return convert_files(
+        parser, items,
+        lambda anns: make_splits([a['frame_dir'] for a in anns], table,
+                                 split_patterns), out_file,
+        record_format_reference(skeleton_format, out_file),
+        classes=None if table is None else table.classes,
+        excluded=len(excluded), **kwargs)
