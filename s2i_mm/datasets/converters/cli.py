@@ -12,6 +12,10 @@ import sys
 from typing import Callable
 
 from s2i_mm.utils.process_lifetime import sigterm_as_exit
+from s2i_mm.utils.tool_args import (
+    add_custom_imports_arg,
+    import_custom_modules,
+)
 
 from ..annotation import SkeletonDataError
 from .pipeline import default_num_workers, store_writer
@@ -94,6 +98,8 @@ def labels_arguments(parser: argparse.ArgumentParser) -> None:
         action='append', default=[],
         help='put the samples whose name matches REGEX (re.search) in '
         'split NAME; repeatable')
+    # a --format name that a plugin module registers
+    add_custom_imports_arg(parser)
 
 
 def labels_options(args: argparse.Namespace) -> dict:
@@ -118,6 +124,7 @@ def run_converter(convert: Callable[..., dict],
     Returns:
         int: Exit status (0 on success, 1 on an expected failure).
     """
+    import_custom_modules(getattr(args, 'custom_imports', ()))
     try:
         with sigterm_as_exit():
             convert(args.input, args.output, num_workers=args.num_workers,

@@ -1,3 +1,4 @@
+import os
 import os.path as osp
 import pickle
 import re
@@ -265,3 +266,22 @@ def test_cli_bad_file_stops_or_is_skipped(tmp_path):
     data = pickle.load(open(out, 'rb'))
     assert [a['label'] for a in data['annotations']] == [0, 0, 0]
     assert 'classes' not in data
+
+
+def test_cli_format_name_a_plugin_module_registers(tmp_path):
+    """--format NAME of a plugin: --custom-imports imports its module."""
+    write_dataset(tmp_path, np.random.default_rng(5))
+    (tmp_path / 'toy6_plugin.py').write_text(
+        'from s2i_mm.formats import load_format_spec\n'
+        f'load_format_spec({str(tmp_path / "toy6.yaml")!r})\n')
+    out = tmp_path / 'o.pkl'
+    tool = osp.join(REPO, 'tools', 'data', 'convert_generic.py')
+    cmd = [sys.executable, tool, str(tmp_path / 'seq'), str(out),
+           '--format', 'toy6', '--num-workers', '1']
+    env = dict(PYTHONPATH=os.pathsep.join([str(tmp_path), REPO]))
+    proc = run_cmd(cmd, env=env, check=False)
+    assert proc.returncode == 1 and not out.exists()
+    assert "unknown skeleton format 'toy6'" in proc.stderr
+    assert '--custom-imports' in proc.stderr
+    run_cmd(cmd + ['--custom-imports', 'toy6_plugin'], env=env)
+    assert pickle.load(open(out, 'rb'))['skeleton_format'] == 'toy6'
