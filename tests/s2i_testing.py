@@ -60,19 +60,12 @@ def start_cmd(cmd, env=None):
         stderr=subprocess.PIPE, text=True)
 
 
-def run_cmds(cmds, env=None, timeout=600):
-    """Run several commands at once, each as :func:`run_cmd` would (no
-    check); returns their ``subprocess.CompletedProcess`` in order. For
-    independent tool runs of one test, to use both cores."""
-    procs = [start_cmd(cmd, env=env) for cmd in cmds]
-    results = []
-    for cmd, proc in zip(cmds, procs):
-        try:
-            out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            for other in procs:
-                other.kill()
-            raise
-        results.append(subprocess.CompletedProcess(cmd, proc.returncode,
-                                                   out, err))
-    return results
+def run_cmds(cmds, env=None, timeout=600, jobs=None):
+    """Run independent commands of one test at once, at most ``jobs``
+    (default: the CPU count) at a time, each as :func:`run_cmd` would but
+    unchecked; returns their ``subprocess.CompletedProcess`` in order."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(jobs or os.cpu_count() or 1) as pool:
+        return list(pool.map(
+            lambda cmd: run_cmd(cmd, env=env, timeout=timeout, check=False),
+            cmds))

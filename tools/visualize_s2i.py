@@ -111,7 +111,10 @@ def resolve_indices(dataset, samples) -> list:
 def main():
     args = parse_args()
     s2i_mm.register_all_modules()
-    import_custom_modules(args.custom_imports)
+    try:
+        import_custom_modules(args.custom_imports)
+    except ImportError as err:
+        raise SystemExit(f'error: {err}') from None
     from s2i_mm.datasets import SkeletonDataError
     from s2i_mm.visualization import draw_s2i_figure, save_figure
     try:

@@ -20,7 +20,6 @@ from mmengine.runner import load_checkpoint
 
 from s2i_mm.formats import (
     SkeletonFormat,
-    get_format,
     resolve_format_reference,
 )
 from s2i_mm.registry import MODELS
@@ -81,7 +80,9 @@ def init_recognizer(config: Union[str, Config],
     s2i_mm.register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(config) if isinstance(config, str) else config
     if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+        # a val_dataloader override reaches the test pipeline used here
+        from s2i_mm.utils.tool_args import merge_cfg_options
+        merge_cfg_options(cfg, cfg_options)
     # no pretrained-weights download: the checkpoint holds every weight
     _drop_init_cfg(cfg.model)
     with DefaultScope.overwrite_default_scope(
@@ -246,12 +247,14 @@ def prepare_input(keypoints_or_file: KeypointsOrFile,
                 resolve_format_reference(format, None))
     keypoint, name, declared = load_keypoints(keypoints_or_file, explicit,
                                               sample)
-    if declared is not None:
-        # the file's record and the caller's format, by the one rule
-        fmt = resolve_format(keypoints_or_file, format, declared, 'format=')
-    else:
-        fmt = explicit or get_format(
-            dataset_cfg.get('skeleton_format') or 'ntu25')
+    # the caller's format (else the config's) and the file's record, by
+    # the rule SkeletonDataset follows
+    given = format if format is not None else dataset_cfg.get(
+        'skeleton_format')
+    source = (keypoints_or_file if isinstance(keypoints_or_file, str) else
+              'the keypoints')
+    fmt = resolve_format(source, given, declared,
+                         "format= (e.g. 'ntu25' or a spec file)")
     expected = (f'[M, T, {fmt.num_joints}, {len(fmt.channels)}] '
                 f'({", ".join(fmt.channels)})')
     if keypoint.shape[2] != fmt.num_joints:
@@ -312,9 +315,11 @@ def inference_skeleton(model_or_config: Union[torch.nn.Module, str, Config],
             given (ignored for a model).
         keypoints_or_file (np.ndarray | str): ``[M, T, V, C]`` (or
             ``[T, V, C]``) keypoints, or a file (see :func:`load_keypoints`).
-        format (str, optional): Skeleton format of the keypoints. Defaults
-            to the file's declared format, else the config's test dataset
-            format.
+        format (str, optional): Skeleton format of the keypoints (a name
+            or a spec file). Defaults to the config's test dataset format.
+            A ``.pkl`` that records its format is read by the rule of
+            :mod:`s2i_mm.formats.format_reference` (the two must name the
+            same layout; either may be absent, not both).
         sample (int | str): Which sample of a multi-sample ``.pkl``.
         device (str): Device for a model built here. Defaults to 'cpu'.
         max_persons (int, optional): The most persons per sample of the

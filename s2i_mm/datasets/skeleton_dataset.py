@@ -113,7 +113,8 @@ class SkeletonDataset(BaseActionDataset):
                  semi_seed: int = 0,
                  **kwargs) -> None:
         self.split = split
-        self.skeleton_format = skeleton_format
+        self._given_format = skeleton_format
+        self.skeleton_format = skeleton_format  # its name once resolved
         self.preprocess = normalize_preprocess(preprocess)
         self.cache = cache
         self.cache_dir = cache_dir
@@ -145,7 +146,8 @@ class SkeletonDataset(BaseActionDataset):
         source = self.ann_file
         if is_store(source):
             store = _open_source_store(source)
-            self._resolve_format(store.skeleton_format)
+            recorded = store.skeleton_format
+            self._resolve_format(recorded)
             if store.preprocess == self.preprocess:
                 return self._from_store(store)
             meta = dict(split=store.split, classes=store.classes)
@@ -156,15 +158,21 @@ class SkeletonDataset(BaseActionDataset):
             if cached is not None:
                 return self._from_store(cached)
             data = load_annotation_file(source)
-            self._resolve_format(data.get('skeleton_format'))
+            recorded = data.get('skeleton_format')
+            self._resolve_format(recorded)
             meta = dict(split=data['split'], classes=data.get('classes'))
             load = lambda: data  # noqa: E731
         if not self.cache:
             return _in_memory(self._prepared(load()), meta)
-        store = load_or_build_cache(source, self.format,
-                                    self.preprocess,
-                                    lambda: self._prepared(load()),
-                                    self.cache_dir)
+
+        def build() -> Dict[str, Any]:
+            # the cache keeps the source's own record, so that a run that
+            # finds the cache resolves the layout exactly as one that
+            # reads the source (relative to the source's folder)
+            return dict(self._prepared(load()), skeleton_format=recorded)
+
+        store = load_or_build_cache(source, self.format, self.preprocess,
+                                    build, self.cache_dir)
         store.meta.update(meta)
         return self._from_store(store)
 
@@ -173,25 +181,28 @@ class SkeletonDataset(BaseActionDataset):
         and the config names the format, so that finding it needs no look
         inside the file: a run on a cached dataset never unpickles the
         (multi-GB, for NTU-120) annotation file, in any rank."""
-        if not self.cache or self.skeleton_format is None:
+        if not self.cache or self._given_format is None:
             return None
         try:
-            self._resolve_format(None)
+            given = resolve_format(self.ann_file, self._given_format, None,
+                                   '')
         except SkeletonDataError:
             # e.g. a name only the file's recorded spec defines: read it
             return None
         # the key holds the source's size and mtime and the layout's
         # definition: a cache found was written from this very file, read
-        # as this layout (it records the layout's name, the file's split
-        # and classes)
-        return find_cache(source, self.format, self.preprocess,
-                          self.cache_dir)
+        # as this layout; it keeps the file's split, classes and recorded
+        # format, resolved here as the file's would be
+        store = find_cache(source, given, self.preprocess, self.cache_dir)
+        if store is not None:
+            self._resolve_format(store.skeleton_format)
+        return store
 
     def _resolve_format(self, recorded: Optional[str]) -> None:
         """Set ``self.format`` from the configured and the recorded
         references (:mod:`s2i_mm.formats.format_reference`); samples then
         carry the layout's name, registered in this process."""
-        self.format = resolve_format(self.ann_file, self.skeleton_format,
+        self.format = resolve_format(self.ann_file, self._given_format,
                                      recorded, "skeleton_format= (e.g. "
                                      "'ntu25' or a spec file)")
         self.skeleton_format = self.format.name

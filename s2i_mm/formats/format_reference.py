@@ -31,11 +31,17 @@ a dataset folder holding its pkl and its spec can move as a whole.
    in this process and in forked DataLoader workers, finds it. Caches are
    keyed by the layout's definition, not by its name.
 
+A recorded spec path that no longer exists (moved, another machine) gives
+way, with a warning, to a layout the user gives; without one it is an
+error.
+
 Writers record what the user named (:func:`record_format_reference`): a
-name as it is, a spec path relative to the written file's directory when
-the spec lies below it, else absolute.
+name as it is (a :class:`SkeletonFormat` or inline dict by its name, so
+readers need it registered), a spec path relative to the written file's
+directory when the spec lies below it, else absolute.
 """
 import os.path as osp
+import warnings
 from typing import Optional
 
 from .format_registry import SPEC_EXTENSIONS, get_format, list_formats
@@ -110,6 +116,10 @@ def resolve_format_reference(given: Optional[str],
     if given is None and recorded is None:
         raise SkeletonFormatError(
             'no skeleton format: the file records none and none was given')
+    if recorded is not None and not isinstance(recorded, str):
+        raise SkeletonFormatError(
+            'the file\'s skeleton_format must be a string (a format name '
+            f'or a spec path), got {type(recorded).__name__} {recorded!r:.60}')
     base_dir = (None if recorded_in is None else
                 osp.dirname(osp.abspath(recorded_in.rstrip('/'))))
     if given is not None and not isinstance(given, str):
@@ -123,7 +133,16 @@ def resolve_format_reference(given: Optional[str],
                 f'the file holds {recorded!r} skeletons ({recorded_fmt!r}) '
                 f'but {given!r} was given ({given_fmt!r}), a different '
                 'layout')
-        return given_fmt
+        return _registered(given_fmt)
+    if (given_fmt is not None and isinstance(recorded_err, FileNotFoundError)
+            and is_spec_path(recorded)):
+        # the recorded spec was moved or lives on another machine: the
+        # layout the user gives decides (the samples are still checked
+        # against it)
+        warnings.warn(f'the file records the skeleton format spec '
+                      f'{recorded!r}, which does not exist ({recorded_err}); '
+                      f'using the given {given_fmt.name!r}')
+        return _registered(given_fmt)
     fmt = given_fmt or recorded_fmt
     if fmt is not None:
         # the other one, if present, could not be resolved
@@ -159,15 +178,19 @@ def resolve_format_reference(given: Optional[str],
 def _registered(fmt: SkeletonFormat) -> SkeletonFormat:
     """``fmt``, registered under its name (a no-op when it already is)."""
     from .format_registry import register_format
-    return register_format(fmt)
+    try:
+        return register_format(fmt)
+    except KeyError as err:  # another layout holds the name
+        raise SkeletonFormatError(str(err).strip('"')) from None
 
 
-def record_format_reference(reference: str, written_file: str) -> str:
+def record_format_reference(reference, written_file: str) -> str:
     """What a data file should record for a format the user named.
 
     Args:
-        reference (str): The user's reference (a name or a spec path,
-            relative to the working directory).
+        reference (str | SkeletonFormat | dict): The user's reference (a
+            name or a spec path, relative to the working directory), or a
+            layout built in Python (recorded by its name).
         written_file (str): The annotation file (or store) being written.
 
     Returns:
@@ -175,6 +198,10 @@ def record_format_reference(reference: str, written_file: str) -> str:
         ``written_file`` when the spec lies below it (the two can move
         together), else absolute.
     """
+    if isinstance(reference, SkeletonFormat):
+        return reference.name
+    if not isinstance(reference, str):  # an inline spec dict
+        return str(reference['name'])
     if not is_spec_path(reference):
         return reference
     spec = _spec_path(reference, None)

@@ -15,6 +15,7 @@ Three ways to add a layout without editing s2i_mm:
    ``dict(type='S2IEncode', skeleton_format='formats/mocap30.yaml')``;
 3. an inline dict with the same keys in a config.
 """
+import os
 import os.path as osp
 from typing import Dict, Union
 
@@ -62,7 +63,7 @@ class FormatRegistry(Registry):
 
 FORMATS = FormatRegistry('skeleton format', locations=['s2i_mm.formats'])
 
-_SPEC_CACHE: Dict[str, SkeletonFormat] = {}
+_SPEC_CACHE: Dict[tuple, SkeletonFormat] = {}
 
 
 def register_format(fmt: SkeletonFormat,
@@ -101,10 +102,12 @@ def load_format_spec(path: str, register: bool = True) -> SkeletonFormat:
             format is inconsistent; the message names the file.
     """
     path = osp.abspath(osp.expanduser(path))
-    if path in _SPEC_CACHE:
-        return _SPEC_CACHE[path]
     if not osp.isfile(path):
         raise FileNotFoundError(f'Skeleton format spec {path} not found.')
+    stat = os.stat(path)
+    key = (path, stat.st_mtime_ns, stat.st_size)  # an edited spec is new
+    if key in _SPEC_CACHE:
+        return _SPEC_CACHE[key]
     try:
         spec = Config.fromfile(path).to_dict()
     except Exception as err:
@@ -113,7 +116,7 @@ def load_format_spec(path: str, register: bool = True) -> SkeletonFormat:
     fmt = _format_from_dict(spec, origin=path)
     if register:
         register_format(fmt)
-    _SPEC_CACHE[path] = fmt
+    _SPEC_CACHE[key] = fmt
     return fmt
 
 

@@ -80,6 +80,11 @@ def _lookup(cfg: Any, dotted: str) -> Any:
     return value
 
 
+def _nested(a: str, b: str) -> bool:
+    """Whether one dotted key is the other or lies inside it."""
+    return a == b or a.startswith(b + '.') or b.startswith(a + '.')
+
+
 def merge_cfg_options(cfg: Config, options: Dict[str, Any]) -> List[str]:
     """Merge ``--cfg-options`` so that an override reaches every loader
     that shared the overridden value, and say where it did not.
@@ -90,9 +95,9 @@ def merge_cfg_options(cfg: Config, options: Dict[str, Any]) -> List[str]:
       test loader on the old file, silently. Here an override of a
       ``val_*`` key also applies to the ``test_*`` twin when the two were
       equal before the merge and the options do not set the twin's key.
-    * An override of a key under one of the three loaders that leaves
-      another loader holding the value they all had before (e.g. a new
-      ``train_dataloader.dataset.ann_file`` alone) is reported.
+    * An override of a ``dataset`` key of one of the three loaders that
+      leaves another loader holding the value they shared before (e.g. a
+      new ``train_dataloader.dataset.ann_file`` alone) is reported.
 
     Args:
         cfg (Config): The config, merged in place.
@@ -107,17 +112,23 @@ def merge_cfg_options(cfg: Config, options: Dict[str, Any]) -> List[str]:
     for first, twin in _SHARED_KEYS:
         if cfg.get(twin) is None or cfg.get(twin) != cfg.get(first):
             continue
-        for key, value in list(options.items()):
+        given = list(options)
+        for key in given:
             head, _, rest = key.partition('.')
-            if head == first and f'{twin}.{rest}' not in options:
-                options[f'{twin}.{rest}' if rest else twin] = value
-                notes.append(f'--cfg-options {key}: also set for {twin} '
-                             f'(the config makes {twin} = {first})')
+            target = f'{twin}.{rest}' if rest else twin
+            if head != first or any(_nested(target, other)
+                                    for other in given):
+                continue  # the options set (part of) the twin themselves
+            options[target] = options[key]
+            notes.append(f'--cfg-options {key}: also set for {twin} '
+                         f'(the config makes {twin} = {first})')
     left_behind = {}
     for key in options:
         head, _, rest = key.partition('.')
         before = _lookup(cfg, key)
-        if head not in _LOADERS or not rest or before is _MISSING:
+        # the data a loader reads; batch sizes and the like differ freely
+        if (head not in _LOADERS or not rest.startswith('dataset.')
+                or before is _MISSING):
             continue
         for other in _LOADERS:
             other_key = f'{other}.{rest}'

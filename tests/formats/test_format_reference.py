@@ -196,3 +196,56 @@ def test_pack_records_the_spec_for_the_store(tmp_path, monkeypatch):
     FORMATS.module_dict.pop(name)
     dataset = SkeletonDataset(str(tmp_path / 'named'), cache=False)
     assert dataset.format.name == name
+
+
+def test_a_cache_hit_resolves_the_layout_as_reading_the_file_would(
+        tmp_path):
+    """The cache keeps the source's record: with the cache or without it,
+    the same reference resolves, conflicts or gives way alike."""
+    name, spec, files = _variant_files(tmp_path)
+    kwargs = dict(split='val', cache_dir=str(tmp_path / 'cache'))
+    build = SkeletonDataset(files['spec'], skeleton_format=spec, **kwargs)
+    hit = SkeletonDataset(files['spec'], skeleton_format=spec, **kwargs)
+    assert hit._store.path == build._store.path  # found, not rebuilt
+    # a given layout that differs from the recorded one: refused by both
+    other = mocap_spec(fresh_name())
+    other['parts'] = other['parts'][::-1]
+    (tmp_path / 'other.json').write_text(json.dumps(other))
+    for cache in (True, False):
+        with pytest.raises(SkeletonDataError, match='different layout'):
+            SkeletonDataset(files['spec'], cache=cache,
+                            skeleton_format=str(tmp_path / 'other.json'),
+                            **kwargs)
+    # the recorded spec moved away: a given spec takes over, with a
+    # warning, in both runs; without one both fail alike
+    os.rename(tmp_path / 'mocap30.yaml', tmp_path / 'moved.yaml')
+    FORMATS.module_dict.pop(name)
+    for cache in (True, False):
+        with pytest.warns(UserWarning, match='does not exist'):
+            dataset = SkeletonDataset(
+                files['spec'], skeleton_format=str(tmp_path / 'moved.yaml'),
+                cache=cache, **kwargs)
+        assert dataset.format.name == name
+        with pytest.raises(SkeletonDataError, match='mocap30.yaml.*not '
+                           'found'):
+            SkeletonDataset(files['spec'], cache=cache, **kwargs)
+
+
+def test_a_recorded_format_that_is_no_string_is_one_clear_error(tmp_path):
+    data = pickle.loads(open(mocap_annotations(tmp_path / 'a.pkl'),
+                             'rb').read())
+    data['skeleton_format'] = ['ntu25']
+    (tmp_path / 'b.pkl').write_bytes(pickle.dumps(data))
+    with pytest.raises(SkeletonDataError,
+                       match="b.pkl: .*must be a string.*list"):
+        SkeletonDataset(str(tmp_path / 'b.pkl'), cache=False)
+
+
+def test_pack_keeps_the_files_spec_when_given_its_name(tmp_path):
+    name, spec, files = _variant_files(tmp_path)
+    pack = load_script('tools/data/pack.py')
+    store = tmp_path / 'elsewhere' / 'store'
+    assert pack.main([files['spec'], str(store), '--skeleton-format',
+                      name]) == 0
+    FORMATS.module_dict.pop(name)
+    assert SkeletonDataset(str(store), cache=False).format.name == name

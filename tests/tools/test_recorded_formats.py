@@ -145,9 +145,15 @@ def test_an_unresolvable_recorded_name_is_one_clear_error(runs):
 def test_inference_reads_every_variant(runs):
     root, files, spec, results = runs
     ckpt = str(root / 'train_none' / 'epoch_1.pth')
-    config = root / 'three_classes.py'
+    config = root / 'three_classes.py'  # naming no format
     config.write_text(f'_base_ = [{CLASSIFIER!r}]\n'
-                      'model = dict(head=dict(num_classes=3))\n')
+                      'model = dict(head=dict(num_classes=3))\n'
+                      'test_dataloader = dict(dataset=dict('
+                      'skeleton_format=None))\n')
+    plugin_config = root / 'three_classes_plugin.py'
+    plugin_config.write_text(
+        f'_base_ = [{str(config)!r}]\ncustom_imports = dict(imports='
+        "['mocap30_plugin'], allow_failed_imports=False)\n")
     config = str(config)
     from s2i_mm.datasets.annotation import read_pickle
     keypoint = read_pickle(files['none'])['annotations'][2]['keypoint']
@@ -158,6 +164,19 @@ def test_inference_reads_every_variant(runs):
         pred = inference_skeleton(config, ckpt, files[variant],
                                   format=given, sample=2)
         np.testing.assert_allclose(pred.scores, reference, atol=1e-6)
+    # the name, resolved by the plugin the model's config imports
+    sys.path.insert(0, str(root / 'plugins'))
+    try:
+        pred = inference_skeleton(str(plugin_config), ckpt, files['name'],
+                                  sample=2)
+    finally:
+        sys.path.remove(str(root / 'plugins'))
+    np.testing.assert_allclose(pred.scores, reference, atol=1e-6)
+    # nothing given and nothing recorded; a config naming another layout
+    with pytest.raises(ValueError, match='does not record its skeleton'):
+        inference_skeleton(config, ckpt, files['none'], sample=2)
+    with pytest.raises(ValueError, match="holds 'mocap30.yaml'.*'ntu25'"):
+        inference_skeleton(CLASSIFIER, None, files['spec'], sample=2)
     # another layout of 30 joints is refused, not silently used
     with pytest.raises(ValueError, match="holds 'mocap30.yaml'"):
         inference_skeleton(config, ckpt, files['spec'], sample=2,

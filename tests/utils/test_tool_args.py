@@ -82,6 +82,17 @@ def test_a_val_override_reaches_the_test_loader_it_was():
     cfg.test_dataloader.dataset.split = 'test'
     merge_cfg_options(cfg, {'val_dataloader.dataset.ann_file': 'v.pkl'})
     assert cfg.test_dataloader.dataset.ann_file == ''
+    # a test key set more or less specifically than the val key: the
+    # user's test value stays
+    cfg = Config.fromfile(CLASSIFIER)
+    merge_cfg_options(cfg, {'val_dataloader': dict(batch_size=3),
+                            'test_dataloader': dict(batch_size=5)})
+    assert cfg.test_dataloader.batch_size == 5
+    cfg = Config.fromfile(CLASSIFIER)
+    merge_cfg_options(cfg, {
+        'val_dataloader.dataset': dict(ann_file='v.pkl'),
+        'test_dataloader.dataset.ann_file': 't.pkl'})
+    assert cfg.test_dataloader.dataset.ann_file == 't.pkl'
 
 
 def test_an_override_that_leaves_a_loader_behind_is_reported():
@@ -91,10 +102,11 @@ def test_an_override_that_leaves_a_loader_behind_is_reported():
     assert cfg.val_dataloader.dataset.ann_file == ''
     assert sorted(n.split(': ')[1].split(' keeps')[0] for n in notes) == [
         'test_dataloader.dataset.ann_file', 'val_dataloader.dataset.ann_file']
-    # splits differ anyway: no note
+    # splits differ anyway, batch sizes may: no note
     assert merge_cfg_options(
         Config.fromfile(CLASSIFIER),
-        {'train_dataloader.dataset.split': 'all'}) == []
+        {'train_dataloader.dataset.split': 'all',
+         'train_dataloader.batch_size': 3}) == []
 
 
 def test_custom_imports_are_imported(tmp_path, monkeypatch):

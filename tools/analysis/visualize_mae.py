@@ -34,6 +34,7 @@ import s2i_mm
 from s2i_mm.models.selfsup.diffmae import SAMPLERS
 from s2i_mm.models.selfsup.masking import MASK_STRATEGIES, num_masked
 from s2i_mm.registry import DATASETS, MODELS
+from s2i_mm.utils.tool_args import merge_cfg_options
 
 MAE_PANELS = ('reconstruction', 'visible + reconstruction')
 GREY = 128
@@ -247,7 +248,8 @@ def main(argv=None):
     s2i_mm.register_all_modules()
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+        for note in merge_cfg_options(cfg, args.cfg_options):
+            print(note, file=sys.stderr)
     try:
         written = visualize(cfg, args.checkpoint, args.out_dir,
                             args.num_samples, args.split, args.mask_strategy,

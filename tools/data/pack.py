@@ -29,7 +29,11 @@ from s2i_mm.datasets import (
 from s2i_mm.datasets.annotation import resolve_format
 from s2i_mm.datasets.preprocess import prepare_annotations
 from s2i_mm.datasets.store import check_store_destination, is_own_store
-from s2i_mm.formats import rebase_format_reference, record_format_reference
+from s2i_mm.formats import (
+    is_spec_path,
+    rebase_format_reference,
+    record_format_reference,
+)
 from s2i_mm.utils.process_lifetime import sigterm_as_exit
 from s2i_mm.utils.tool_args import (
     add_custom_imports_arg,
@@ -63,7 +67,6 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    import_custom_modules(args.custom_imports)
     console = Console(stderr=True)
     options = None
     if args.preprocess:
@@ -71,6 +74,7 @@ def main(argv=None):
             dict(DEFAULT_PREPROCESS, align=args.align))
     try:
         with sigterm_as_exit():
+            import_custom_modules(args.custom_imports)
             check_store_destination(args.output, args.overwrite)
             data = load_annotation_file(args.input)
             fmt = resolve_format(args.input, args.skeleton_format,
@@ -78,16 +82,18 @@ def main(argv=None):
                                  '--skeleton-format')
             recorded = data.get('skeleton_format')
             prepare_annotations(data, fmt, options, args.input)
-            # the store records the reference the user named (a spec path
-            # rebased to the store), not only the name the spec defines
+            # the store records a reference that resolves without the
+            # user's option: a spec path given (relative to the store),
+            # else what the pkl records (rebased), else the given name
+            given = args.skeleton_format
             data['skeleton_format'] = (
-                record_format_reference(args.skeleton_format, args.output)
-                if args.skeleton_format else rebase_format_reference(
-                    recorded, args.input, args.output))
+                record_format_reference(given, args.output)
+                if given and (is_spec_path(given) or recorded is None) else
+                rebase_format_reference(recorded, args.input, args.output))
             write_store(data, args.output, preprocess=options,
                         source=dict(path=args.input),
                         overwrite=args.overwrite, progress=True)
-    except (SkeletonDataError, OSError) as err:
+    except (SkeletonDataError, OSError, ImportError) as err:
         hint = (' (pass --overwrite to replace it)'
                 if isinstance(err, FileExistsError) and not args.overwrite
                 and is_own_store(args.output) else '')

@@ -124,13 +124,13 @@ def run_converter(convert: Callable[..., dict],
     Returns:
         int: Exit status (0 on success, 1 on an expected failure).
     """
-    import_custom_modules(getattr(args, 'custom_imports', ()))
     try:
         with sigterm_as_exit():
+            import_custom_modules(getattr(args, 'custom_imports', ()))
             convert(args.input, args.output, num_workers=args.num_workers,
                     skip_bad=args.skip_bad,
                     store_dir=getattr(args, 'store', None), **kwargs)
-    except (SkeletonDataError, OSError) as err:
+    except (SkeletonDataError, OSError, ImportError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 1
     return 0

@@ -78,6 +78,7 @@ def find_inputs(input_dir: str, extensions: Sequence[str],
             to folders are followed).
         extensions (Sequence[str]): E.g. ``('.npy', '.csv')``.
         skip (Sequence[str]): Files to leave out (the labels file).
+            Packed stores s2i_mm wrote below ``input_dir`` are left out.
 
     Raises:
         FileNotFoundError: Not a folder, or no such file in it.
@@ -88,8 +89,12 @@ def find_inputs(input_dir: str, extensions: Sequence[str],
         raise FileNotFoundError(f'{input_dir}: not a directory')
     skip = {osp.realpath(p) for p in skip}
     found: Dict[str, str] = {}
+    from ..store import is_own_store
     for folder, dirs, files in os.walk(input_dir, followlinks=True):
-        dirs.sort()
+        # a packed store (e.g. a --store written into INPUT) holds .npy
+        # files that are not sequences
+        dirs[:] = sorted(d for d in dirs
+                         if not is_own_store(osp.join(folder, d)))
         for file in files:
             path = osp.join(folder, file)
             if (not file.lower().endswith(tuple(extensions))

@@ -45,8 +45,10 @@ def write_annotation_file(out_file: str,
             ``keypoint`` ``[..., 2]`` + ``keypoint_score`` is accepted for
             a format with a score channel). Written with ``keypoint`` as
             float32 and ``total_frames`` set.
-        skeleton_format (str): A registered format name or a spec file
-            (relative to the working directory).
+        skeleton_format (str | SkeletonFormat): A registered format name
+            or a spec file (relative to the working directory); a layout
+            built in Python is recorded by its name (readers then need it
+            registered, e.g. by a plugin module).
         splits (dict, optional): Split name -> sample names.
         classes (Sequence[str], optional): Class names, index = label.
         store_dir (str, optional): Also write the packed store here.

@@ -85,7 +85,8 @@ def test_npy_and_csv_with_labels_splits_and_recorded_spec(tmp_path):
         'xview_train': ['run/b_v02', 'walk/a_v01', 'walk/c_v01'],
         'xview_val': ['run/d_v03']}
     assert summary['excluded'] == 1 and summary['inputs'] == 5
-    # the store records the spec relative to itself: datasets find it
+    # the store records where the spec is (rebased for the store's
+    # folder): datasets find it
     store = SkeletonDataset(str(tmp_path / 'stores' / 'toy'), split='extra',
                             preprocess=None, cache=False)
     assert [s['frame_dir'] for s in store] == ['run/b_v02', 'walk/c_v01']
@@ -285,3 +286,13 @@ def test_cli_format_name_a_plugin_module_registers(tmp_path):
     assert '--custom-imports' in proc.stderr
     run_cmd(cmd + ['--custom-imports', 'toy6_plugin'], env=env)
     assert pickle.load(open(out, 'rb'))['skeleton_format'] == 'toy6'
+
+
+def test_a_store_written_into_the_input_is_no_input(tmp_path):
+    written = write_dataset(tmp_path, np.random.default_rng(6))
+    args = (str(tmp_path / 'seq'), str(tmp_path / 'o.pkl'),
+            str(tmp_path / 'toy6.yaml'))
+    store = str(tmp_path / 'seq' / 'packed')
+    for _ in range(2):  # the second run finds the first run's store
+        summary = convert_generic(*args, store_dir=store)
+        assert summary['inputs'] == len(written) == summary['samples']

@@ -187,8 +187,8 @@ def test_format_must_have_a_score_channel(tmp_path):
 
 def test_predictions_convert_and_train_one_epoch(tmp_path):
     """Frame folders (schema c) and video files (a, b) of two classes ->
-    convert_mmpose.py (labels by name pattern, recorded coco17) ->
-    tools/train.py trains and validates one epoch on the output."""
+    convert_mmpose.py (labels and splits from a labels file, recorded
+    coco17) -> tools/train.py trains and validates one epoch on the output."""
     rng = np.random.default_rng(5)
     preds = tmp_path / 'preds'
     rows = ['name,label,split']
