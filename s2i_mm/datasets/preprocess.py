@@ -197,7 +197,8 @@ def prepare_annotations(data: Dict[str, Any], skeleton_format,
         source (str): The file, for error messages.
 
     Returns:
-        dict: ``data``, with ``skeleton_format`` set to the format's name.
+        dict: ``data``; its ``skeleton_format`` record is left as the file
+        has it (a cache keeps it and resolves it as the file would).
 
     Raises:
         SkeletonDataError: The first bad sample, naming file and sample.
@@ -219,7 +220,6 @@ def prepare_annotations(data: Dict[str, Any], skeleton_format,
             raise sample_error(source, i, ann, str(err)) from None
         annotations[i] = dict(ann, keypoint=keypoint,
                               total_frames=keypoint.shape[1])
-    data['skeleton_format'] = fmt.name
     return data
 
 

@@ -146,8 +146,7 @@ class SkeletonDataset(BaseActionDataset):
         source = self.ann_file
         if is_store(source):
             store = _open_source_store(source)
-            recorded = store.skeleton_format
-            self._resolve_format(recorded)
+            self._resolve_format(store.skeleton_format)
             if store.preprocess == self.preprocess:
                 return self._from_store(store)
             meta = dict(split=store.split, classes=store.classes)
@@ -158,21 +157,17 @@ class SkeletonDataset(BaseActionDataset):
             if cached is not None:
                 return self._from_store(cached)
             data = load_annotation_file(source)
-            recorded = data.get('skeleton_format')
-            self._resolve_format(recorded)
+            self._resolve_format(data.get('skeleton_format'))
             meta = dict(split=data['split'], classes=data.get('classes'))
             load = lambda: data  # noqa: E731
         if not self.cache:
             return _in_memory(self._prepared(load()), meta)
-
-        def build() -> Dict[str, Any]:
-            # the cache keeps the source's own record, so that a run that
-            # finds the cache resolves the layout exactly as one that
-            # reads the source (relative to the source's folder)
-            return dict(self._prepared(load()), skeleton_format=recorded)
-
+        # the cache keeps the source's own format record (preprocessing
+        # leaves it), so that a run that finds the cache resolves the
+        # layout exactly as one that reads the source
         store = load_or_build_cache(source, self.format, self.preprocess,
-                                    build, self.cache_dir)
+                                    lambda: self._prepared(load()),
+                                    self.cache_dir)
         store.meta.update(meta)
         return self._from_store(store)
 

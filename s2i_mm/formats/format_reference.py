@@ -146,26 +146,25 @@ def resolve_format_reference(given: Optional[str],
     fmt = given_fmt or recorded_fmt
     if fmt is not None:
         # the other one, if present, could not be resolved
-        other, err = ((recorded, recorded_err) if given_fmt is not None else
-                      (given, given_err))
+        other, err, which = ((recorded, recorded_err, 'recorded')
+                             if given_fmt is not None else
+                             (given, given_err, 'given'))
         if other is None or (not is_spec_path(other) and other == fmt.name):
             return _registered(fmt)
         if is_spec_path(other):
             raise SkeletonFormatError(
-                f'{"recorded" if other is recorded else "given"} skeleton '
-                f'format {other!r}: {err}')
+                f'{which} skeleton format {other!r}: {err}')
         raise SkeletonFormatError(
             f'the file holds {recorded!r} skeletons but {given!r} was '
-            f'given: {"the recorded" if other is recorded else "the given"}'
-            f' name {other!r} is not registered and differs from '
-            f'{fmt.name!r}')
+            f'given: the {which} name {other!r} is not registered and '
+            f'differs from {fmt.name!r}')
     if given_err is not None and recorded_err is not None:
         raise SkeletonFormatError(
             f'neither the given skeleton format {given!r} ({given_err}) '
             f'nor the recorded {recorded!r} ({recorded_err}) resolves')
-    reference, err = ((given, given_err) if given is not None else
-                      (recorded, recorded_err))
-    where = 'given' if reference is given else 'recorded in the file'
+    reference, err, where = ((given, given_err, 'given') if given is not None
+                             else (recorded, recorded_err,
+                                   'recorded in the file'))
     if is_spec_path(reference):
         raise SkeletonFormatError(f'skeleton format spec {reference!r} '
                                   f'{where}: {err}')

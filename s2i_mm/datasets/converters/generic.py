@@ -52,11 +52,9 @@ def user_format(reference: str):
     Raises:
         SkeletonDataError: An unknown name or a bad spec file.
     """
-    from s2i_mm.formats import SkeletonFormatError, resolve_format_reference
-    try:
-        return resolve_format_reference(reference, None)
-    except SkeletonFormatError as err:
-        raise SkeletonDataError(f'--format {reference!r}: {err}') from None
+    from ..annotation import resolve_format
+    return resolve_format(f'--format {reference!r}', reference, None,
+                          '--format')
 
 
 def sample_name(path: str, root: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from ..annotation import SkeletonDataError, check_labels, check_sample
+from ..annotation import check_labels, check_sample, resolve_format
 from ..preprocess import merge_score_channel
 from .pipeline import assemble, check_outputs, write_outputs
 
@@ -62,15 +62,8 @@ def write_annotation_file(out_file: str,
             sample.
         OSError: An output that cannot be written.
     """
-    from s2i_mm.formats import (
-        SkeletonFormatError,
-        record_format_reference,
-        resolve_format_reference,
-    )
-    try:
-        fmt = resolve_format_reference(skeleton_format, None)
-    except SkeletonFormatError as err:
-        raise SkeletonDataError(f'{out_file}: {err}') from None
+    from s2i_mm.formats import record_format_reference
+    fmt = resolve_format(out_file, skeleton_format, None, 'skeleton_format')
     source = f'{out_file} (not written)'
     annotations: List[Dict[str, Any]] = []
     for i, sample in enumerate(samples):
