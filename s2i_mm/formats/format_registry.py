@@ -9,28 +9,34 @@ Three ways to add a layout without editing s2i_mm:
 1. a user module calls :func:`register_format` (or
    ``FORMATS.register_module(module=fmt)``) and a config loads it with
    ``custom_imports = dict(imports=['my_formats'])``;
-2. a spec file (``.py``, ``.yaml``/``.yml`` or ``.json``, read with
-   :meth:`mmengine.Config.fromfile`) holding the constructor arguments of
+2. a spec file holding the constructor arguments of
    :class:`SkeletonFormat`, named wherever a format name is accepted, e.g.
-   ``dict(type='S2IEncode', skeleton_format='formats/mocap30.yaml')``;
+   ``dict(type='S2IEncode', skeleton_format='formats/mocap30.yaml')``:
+   ``.yaml``/``.yml`` and ``.json`` are parsed as data (YAML's safe
+   loader, no ``_base_`` or includes); a ``.py`` spec is Python and runs
+   only when the user names it (see :func:`load_format_spec`);
 3. an inline dict with the same keys in a config.
 """
+import json
 import os
 import os.path as osp
 from typing import Dict, Union
 
+import yaml
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import Registry
 
 from .skeleton_format import SkeletonFormat, SkeletonFormatError
 
 __all__ = [
-    'FORMATS', 'FormatRegistry', 'get_format', 'list_formats',
-    'load_format_spec', 'register_format', 'SPEC_EXTENSIONS'
+    'DATA_SPEC_EXTENSIONS', 'FORMATS', 'FormatRegistry', 'get_format',
+    'list_formats', 'load_format_spec', 'register_format', 'SPEC_EXTENSIONS'
 ]
 
 #: File name endings read as format spec files.
 SPEC_EXTENSIONS = ('.py', '.yaml', '.yml', '.json')
+#: Spec files that are data (parsed, never run); ``.py`` specs are code.
+DATA_SPEC_EXTENSIONS = ('.yaml', '.yml', '.json')
 
 
 class FormatRegistry(Registry):
@@ -83,33 +89,47 @@ def register_format(fmt: SkeletonFormat,
     return fmt
 
 
-def load_format_spec(path: str, register: bool = True) -> SkeletonFormat:
+def load_format_spec(path: str, register: bool = True,
+                     allow_python: bool = True) -> SkeletonFormat:
     """Read a format spec file and build (and register) the format.
 
     The file holds the keyword arguments of :class:`SkeletonFormat` at top
     level (``name``, ``joint_names``, ``parents``, ``parts`` and optionally
     ``channels``, ``s2i_order``, ``source``); parents and ``s2i_order`` may
-    name joints instead of indexing them.
+    name joints instead of indexing them. YAML (safe loader) and JSON are
+    parsed as data: no Python tags, no ``_base_``, no includes. A ``.py``
+    spec is executed (:meth:`mmengine.Config.fromfile`), so it is read only
+    with ``allow_python=True``: when the user named it, never because a
+    data file records it.
 
     Args:
         path (str): A ``.py``, ``.yaml``/``.yml`` or ``.json`` file.
         register (bool): Register the format in :data:`FORMATS`.
             Defaults to True.
+        allow_python (bool): Whether a ``.py`` spec may be run.
+            Defaults to True.
 
     Raises:
         FileNotFoundError: If ``path`` does not exist.
-        SkeletonFormatError: If the file cannot be read as a spec or the
-            format is inconsistent; the message names the file.
+        SkeletonFormatError: If the file cannot be read as a spec, is a
+            ``.py`` spec and ``allow_python`` is False, or the format is
+            inconsistent; the message names the file.
     """
     path = osp.abspath(osp.expanduser(path))
     if not osp.isfile(path):
         raise FileNotFoundError(f'Skeleton format spec {path} not found.')
+    is_python = not path.lower().endswith(DATA_SPEC_EXTENSIONS)
+    if is_python and not allow_python:
+        raise SkeletonFormatError(
+            f'Skeleton format spec {path} is Python, which s2i_mm runs only '
+            'when you name it yourself')
     stat = os.stat(path)
     key = (path, stat.st_mtime_ns, stat.st_size)  # an edited spec is new
     if key in _SPEC_CACHE:
         return _SPEC_CACHE[key]
     try:
-        spec = Config.fromfile(path).to_dict()
+        spec = (Config.fromfile(path).to_dict()
+                if is_python else _parse_data_spec(path))
     except Exception as err:
         raise SkeletonFormatError(
             f'Cannot read skeleton format spec {path}: {err}') from err
@@ -118,6 +138,19 @@ def load_format_spec(path: str, register: bool = True) -> SkeletonFormat:
         register_format(fmt)
     _SPEC_CACHE[key] = fmt
     return fmt
+
+
+def _parse_data_spec(path: str) -> dict:
+    """A YAML or JSON spec file as a plain mapping (parsed, never run)."""
+    with open(path, encoding='utf-8') as f:
+        if path.lower().endswith('.json'):
+            spec = json.load(f)
+        else:
+            spec = yaml.safe_load(f)
+    if not isinstance(spec, dict):
+        raise SkeletonFormatError(
+            f'expected a mapping at top level, got {type(spec).__name__}')
+    return spec
 
 
 def _format_from_dict(spec: dict, origin: str) -> SkeletonFormat:

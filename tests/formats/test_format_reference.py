@@ -91,26 +91,34 @@ def test_conflicts_and_unknowns_are_named(tmp_path):
     resolve_format_reference(first, None)
     (tmp_path / 'second.json').write_text(json.dumps(other))
     with pytest.raises(SkeletonFormatError,
-                       match='second.json.*different definition'):
-        resolve_format_reference(first, str(tmp_path / 'second.json'))
+                       match='second.json.*different'):
+        resolve_format_reference(first, 'second.json',
+                                 recorded_in=str(tmp_path / 'x.pkl'))
     with pytest.raises(SkeletonFormatError, match='missing.yaml.*not found'):
         resolve_format_reference(None, 'missing.yaml',
                                  recorded_in=str(tmp_path / 'x.pkl'))
 
 
-def test_writers_record_names_and_relative_spec_paths(tmp_path):
+def test_writers_record_names_and_spec_paths_inside_their_folder(
+        tmp_path):
     out = tmp_path / 'data' / 'set.pkl'
     assert record_format_reference('ntu25', str(out)) == 'ntu25'
-    inside = tmp_path / 'data' / 'specs' / 'm.yaml'
-    assert record_format_reference(str(inside), str(out)) == os.path.join(
+    (tmp_path / 'data' / 'specs').mkdir(parents=True)
+    name = fresh_name()
+    inside = write_yaml_spec(tmp_path / 'data' / 'specs' / 'm.yaml', name)
+    assert record_format_reference(inside, str(out)) == os.path.join(
         'specs', 'm.yaml')
-    outside = tmp_path / 'm.yaml'
-    assert record_format_reference(str(outside), str(out)) == str(outside)
-    # a store written elsewhere from that pkl: the path follows the spec
-    store = tmp_path / 'stores' / 'set'
+    # a spec outside the file's folder: the file records the name (a data
+    # file never records a path outside its folder)
+    outside = write_yaml_spec(tmp_path / 'm.yaml', name)
+    assert record_format_reference(outside, str(out)) == name
+    # a store written elsewhere from that pkl: the name; beside it: a path
     assert rebase_format_reference(os.path.join('specs', 'm.yaml'), str(out),
-                                   str(store)) == str(inside)
-    assert rebase_format_reference('ntu25', str(out), str(store)) == 'ntu25'
+                                   str(tmp_path / 'stores' / 'set')) == name
+    assert rebase_format_reference(
+        os.path.join('specs', 'm.yaml'), str(out),
+        str(tmp_path / 'data' / 'store')) == os.path.join('specs', 'm.yaml')
+    assert rebase_format_reference('ntu25', str(out), str(out)) == 'ntu25'
 
 
 def _variant_files(tmp_path):
@@ -184,11 +192,20 @@ def test_a_dataset_in_a_spawned_worker_registers_its_layout(tmp_path):
 def test_pack_records_the_spec_for_the_store(tmp_path, monkeypatch):
     name, spec, files = _variant_files(tmp_path)
     pack = load_script('tools/data/pack.py')
-    store = tmp_path / 'elsewhere' / 'store'
+    store = tmp_path / 'store'  # beside the pkl and its spec
     assert pack.main([files['spec'], str(store)]) == 0
     FORMATS.module_dict.pop(name)
-    monkeypatch.chdir(tmp_path / 'elsewhere')
+    monkeypatch.chdir('/')
     dataset = SkeletonDataset(str(store), split='val', cache=False)
+    assert dataset.format.name == name
+    # a store elsewhere records the layout's name: its reader gives the spec
+    elsewhere = tmp_path / 'elsewhere' / 'store'
+    assert pack.main([files['spec'], str(elsewhere)]) == 0
+    FORMATS.module_dict.pop(name)
+    with pytest.raises(SkeletonDataError, match=f'unknown.*{name}'):
+        SkeletonDataset(str(elsewhere), split='val', cache=False)
+    dataset = SkeletonDataset(str(elsewhere), split='val', cache=False,
+                              skeleton_format=spec)
     assert dataset.format.name == name
     # a name given on the command line is recorded as such
     assert pack.main([files['none'], str(tmp_path / 'named'),
@@ -221,7 +238,7 @@ def test_a_cache_hit_resolves_the_layout_as_reading_the_file_would(
     os.rename(tmp_path / 'mocap30.yaml', tmp_path / 'moved.yaml')
     FORMATS.module_dict.pop(name)
     for cache in (True, False):
-        with pytest.warns(UserWarning, match='does not exist'):
+        with pytest.warns(UserWarning, match='not found'):
             dataset = SkeletonDataset(
                 files['spec'], skeleton_format=str(tmp_path / 'moved.yaml'),
                 cache=cache, **kwargs)
@@ -248,4 +265,10 @@ def test_pack_keeps_the_files_spec_when_given_its_name(tmp_path):
     assert pack.main([files['spec'], str(store), '--skeleton-format',
                       name]) == 0
     FORMATS.module_dict.pop(name)
-    assert SkeletonDataset(str(store), cache=False).format.name == name
+    assert SkeletonDataset(str(store), cache=False,
+                           skeleton_format=spec).format.name == name
+    beside = tmp_path / 'store'
+    assert pack.main([files['spec'], str(beside), '--skeleton-format',
+                      name]) == 0
+    FORMATS.module_dict.pop(name)
+    assert SkeletonDataset(str(beside), cache=False).format.name == name
