@@ -122,7 +122,7 @@ def make_data(args, work_dir):
     """Write the random-walk set as ``data.pkl`` and ``store/``."""
     from rich.progress import track
 
-    from s2i_mm.datasets import write_store
+    from s2i_mm.fileio import write_store
     rng = np.random.default_rng(0)
     annotations = []
     for i in track(range(args.num_samples), description='random walks',

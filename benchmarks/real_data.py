@@ -138,8 +138,8 @@ def parse_args(argv=None):
 
 def dataset_facts(ann_file: str, fmt) -> Dict:
     """Format name and number of classes of a converted dataset."""
-    from s2i_mm.datasets.annotation import load_annotation_file
-    from s2i_mm.datasets.store import SkeletonStore, is_store
+    from s2i_mm.fileio.annotation import load_annotation_file
+    from s2i_mm.fileio.store import SkeletonStore, is_store
     if is_store(ann_file):
         store = SkeletonStore(ann_file)
         recorded, classes = store.skeleton_format, store.classes

@@ -130,7 +130,7 @@ def split_by_subject(ann_file: str, out_file: str) -> Dict[str, int]:
             if subject in subjects:
                 split[name].append(ann['frame_dir'])
     data['split'] = split
-    from s2i_mm.datasets import dump_annotation_file
+    from s2i_mm.fileio import dump_annotation_file
     dump_annotation_file(data, out_file)
     return {name: len(v) for name, v in split.items()}
 

@@ -1,35 +1,17 @@
-"""Fixes for upstream breakages on the supported stack, in one place.
+"""Fixes for upstream breakages on the supported stack, each with its
+upstream link and a test in ``tests/test_compat.py``; applied where they
+are needed, not on ``import s2i_mm``:
 
-Stack: torch>=2.6, numpy 2, mmengine 0.10.7, mmcv-lite 2.1, mmpretrain 1.2.0,
-mmaction2 1.2.0. Each fix is small, idempotent, documented with its upstream
-link, and tested in ``tests/test_compat.py`` by a test that fails without it.
-:func:`apply` runs when :mod:`s2i_mm` is imported.
+* :func:`apply_registry_fixes` (by ``register_all_modules``): mmaction2
+  1.2.0's wheel lacks ``localizers/drn`` (open-mmlab/mmaction2#2714), and
+  its ``PoseCompact`` uses ``np.Inf``, gone in numpy 2;
+* :func:`apply_runner_fixes` (by ``build_runner`` and ``init_recognizer``):
+  weights-only checkpoint loading with an explicit allowlist on torch>=2.6
+  (open-mmlab/mmengine#1655), and the ``pytorch`` / ``slurm`` launchers on
+  machines without an accelerator (gloo, no device ids).
 
-1. ``import mmaction.models`` fails: the 1.2.0 wheel lacks
-   ``mmaction/models/localizers/drn``
-   (https://github.com/open-mmlab/mmaction2/issues/2714). We install a
-   placeholder module whose ``DRN`` raises a clear error if anyone builds it.
-2. Resume fails on torch>=2.6: ``torch.load`` defaults to
-   ``weights_only=True`` and mmengine checkpoints hold mmengine/numpy objects
-   (https://github.com/open-mmlab/mmengine/issues/1655). mmengine's loader
-   for local paths is replaced by one that calls ``torch.load`` as it does,
-   with exactly :data:`CHECKPOINT_SAFE_GLOBALS` allowed during that call
-   only; any other pickled object is refused with
-   :class:`UnsafeCheckpointError`. Other ``torch.load`` calls and other
-   checkpoint schemes (``http://``...) are left as they are.
-3. ``--launcher pytorch|slurm`` on a machine without an accelerator:
-   mmengine calls ``torch.cuda.set_device`` and uses nccl. Only when no
-   CUDA / NPU / MLU / MUSA device exists do we initialise with gloo (and,
-   without ``scontrol``, take slurm's first host as ``MASTER_ADDR``).
-   mmengine's DDP wrapper passes ``device_ids``, which DDP refuses for a
-   module on the CPU: only for such a module are they dropped.
-4. ``AmpOptimWrapper`` asserts a GPU: on CPU it now stops with one clear
-   sentence; ``--amp`` on CPU uses
-   :class:`~s2i_mm.engine.BF16AutocastOptimWrapper` instead (bf16
-   autocast). mmaction2's ``PoseCompact``/``PoseCompactTwoStage`` use
-   ``np.Inf``, removed in numpy 2
-   (https://numpy.org/devdocs/numpy_2_0_migration_guide.html); we restore
-   the alias ``np.Inf = np.inf``.
+What each fix changes, and where not: README.md, "What s2i_mm changes
+upstream".
 """
 import contextlib
 import functools
@@ -46,11 +28,12 @@ import numpy as np
 import torch
 
 __all__ = [
-    'apply', 'CHECKPOINT_SAFE_GLOBALS', 'UnsafeCheckpointError',
+    'apply', 'apply_registry_fixes', 'apply_runner_fixes',
+    'CHECKPOINT_SAFE_GLOBALS', 'UnsafeCheckpointError',
     'load_checkpoint_weights_only'
 ]
 
-_APPLIED = False
+_RUNNER_FIXES_APPLIED = False
 
 
 # --------------------------------------------------------------------------
@@ -263,41 +246,32 @@ def _fix_cpu_launchers() -> None:
 
 
 # --------------------------------------------------------------------------
-# 4. AMP without a GPU, and numpy 2's removed np.Inf
+# 4. numpy 2 removed np.Inf
 # --------------------------------------------------------------------------
-def _fix_amp_on_cpu() -> None:
-    from mmengine.optim import AmpOptimWrapper
-    init = AmpOptimWrapper.__init__
-    if getattr(init, '_s2i_mm_cpu_capable', False):
-        return
-
-    @functools.wraps(init)
-    def amp_init(self, *args, **kwargs):
-        if not _has_accelerator():
-            raise RuntimeError(
-                'AmpOptimWrapper needs a GPU (CUDA, NPU, MLU or MUSA) and '
-                'none is available; on CPU pass --amp to tools/train.py, '
-                'which uses bf16 autocast (BF16AutocastOptimWrapper), or '
-                'remove AmpOptimWrapper from the config.')
-        init(self, *args, **kwargs)
-
-    amp_init._s2i_mm_cpu_capable = True
-    AmpOptimWrapper.__init__ = amp_init
-
-
 def _fix_numpy_inf() -> None:
     if 'Inf' not in np.__dict__:
         np.Inf = np.inf
 
 
-def apply() -> None:
-    """Apply every fix once (idempotent)."""
-    global _APPLIED
-    if _APPLIED:
-        return
+def apply_registry_fixes() -> None:
+    """Make ``import mmaction.models`` and ``PoseCompact`` work
+    (idempotent)."""
     _fix_mmaction_drn()
     _fix_numpy_inf()
+
+
+def apply_runner_fixes() -> None:
+    """Load checkpoints weights-only with the allowlist, and let the
+    distributed launchers run without an accelerator (idempotent)."""
+    global _RUNNER_FIXES_APPLIED
+    if _RUNNER_FIXES_APPLIED:
+        return
     _fix_checkpoint_loading()
     _fix_cpu_launchers()
-    _fix_amp_on_cpu()
-    _APPLIED = True
+    _RUNNER_FIXES_APPLIED = True
+
+
+def apply() -> None:
+    """Apply every fix (idempotent)."""
+    apply_registry_fixes()
+    apply_runner_fixes()

@@ -56,9 +56,12 @@ _ENGINE = ['s2i_mm.engine']
 
 # data side: children of mmaction2
 DATASETS = Registry(
-    'dataset', parent=MMACTION_DATASETS, locations=['s2i_mm.datasets'])
+    'dataset', parent=MMACTION_DATASETS,
+    locations=['s2i_mm.datasets.skeleton_dataset',
+               's2i_mm.datasets.mixed_format'])
 TRANSFORMS = Registry(
-    'transform', parent=MMACTION_TRANSFORMS, locations=['s2i_mm.datasets'])
+    'transform', parent=MMACTION_TRANSFORMS,
+    locations=['s2i_mm.datasets.transforms'])
 
 # model / engine side: children of mmpretrain
 MODELS = Registry(
@@ -85,7 +88,7 @@ PARAM_SCHEDULERS = Registry(
     locations=_ENGINE)
 DATA_SAMPLERS = Registry(
     'data sampler', parent=MMPRETRAIN_DATA_SAMPLERS,
-    locations=['s2i_mm.datasets'])
+    locations=['s2i_mm.datasets.mixed_format'])
 METRICS = Registry(
     'metric', parent=MMPRETRAIN_METRICS, locations=['s2i_mm.evaluation'])
 EVALUATORS = Registry(

@@ -1,1 +1,3 @@
-import s2i_mm  # noqa: F401  (applies the compat fixes for in-process tests)
+from s2i_mm import compat
+
+compat.apply()  # the upstream fixes the tools apply, for in-process tests

@@ -12,9 +12,9 @@ from mmengine.registry import DefaultScope
 from mmpretrain.models import BaseSelfSupervisor
 
 import s2i_mm
-from s2i_mm.datasets.annotation import dump_annotation_file
 from s2i_mm.datasets.synthetic import generate
 from s2i_mm.datasets.transforms import SkeletonModality
+from s2i_mm.fileio.annotation import dump_annotation_file
 from s2i_mm.registry import DATASETS, MODELS
 from s2i_mm.utils.streams import check_stream
 

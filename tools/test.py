@@ -15,7 +15,7 @@ from s2i_mm.utils.tool_args import (
 )
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Test (and evaluate) a checkpoint with s2i_mm')
     parser.add_argument('config', help='test config file path')
@@ -26,7 +26,7 @@ def parse_args():
         help='write per-sample class scores and labels to this .pkl file '
         '(the input of fusion tools)')
     add_runtime_args(parser)
-    return parse_runtime_args(parser)
+    return parse_runtime_args(parser, argv)
 
 
 def merge_args(cfg: Config, args) -> Config:
@@ -61,8 +61,8 @@ def print_metrics(metrics: dict, title: str) -> None:
     Console().print(table)
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     s2i_mm.register_all_modules(init_default_scope=False)
     cfg = merge_args(Config.fromfile(args.config), args)
     metrics = build_runner(cfg).test()

@@ -14,7 +14,7 @@ from s2i_mm.utils.tool_args import (
 )
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Train a model with s2i_mm')
     parser.add_argument('config', help='train config file path')
     parser.add_argument(
@@ -47,7 +47,7 @@ def parse_args():
         action='store_true',
         help='deterministic cuDNN / torch algorithms')
     add_runtime_args(parser)
-    return parse_runtime_args(parser)
+    return parse_runtime_args(parser, argv)
 
 
 def merge_args(cfg: Config, args) -> Config:
@@ -96,8 +96,8 @@ def merge_args(cfg: Config, args) -> Config:
     return cfg
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     s2i_mm.register_all_modules(init_default_scope=False)
     cfg = merge_args(Config.fromfile(args.config), args)
     build_runner(cfg).train()

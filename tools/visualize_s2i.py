@@ -22,7 +22,7 @@ import os.path as osp
 from rich.progress import track
 
 import s2i_mm
-from s2i_mm.utils.tool_args import (
+from s2i_mm.utils.custom_imports import (
     add_custom_imports_arg,
     import_custom_modules,
 )
@@ -83,8 +83,8 @@ def load_dataset(args):
 
 def synthetic_file(fmt: str, out_dir: str) -> str:
     """Write a small synthetic set (one sample per class) once."""
-    from s2i_mm.datasets import dump_annotation_file
     from s2i_mm.datasets.synthetic import generate
+    from s2i_mm.fileio import dump_annotation_file
     path = osp.join(out_dir, f'synthetic_{fmt}.pkl')
     if not osp.exists(path):
         data = generate(num_per_class=1, formats=(fmt, ))[fmt]
@@ -115,7 +115,7 @@ def main():
         import_custom_modules(args.custom_imports)
     except ImportError as err:
         raise SystemExit(f'error: {err}') from None
-    from s2i_mm.datasets import SkeletonDataError
+    from s2i_mm.fileio import SkeletonDataError
     from s2i_mm.visualization import draw_s2i_figure, save_figure
     try:
         dataset = load_dataset(args)

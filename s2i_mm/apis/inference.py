@@ -18,11 +18,25 @@ from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint
 
+from s2i_mm.compat import apply_runner_fixes
+from s2i_mm.converters.readers import RAW_CLIP_EXTENSIONS, read_raw_clip
+from s2i_mm.datasets.preprocess import (
+    DEFAULT_PREPROCESS,
+    normalize_preprocess,
+    preprocess_sample,
+)
+from s2i_mm.fileio.annotation import (
+    SkeletonDataError,
+    merge_score_channel,
+    read_pickle,
+    resolve_format,
+)
 from s2i_mm.formats import (
     SkeletonFormat,
     resolve_format_reference,
 )
 from s2i_mm.registry import MODELS
+from s2i_mm.utils.config_options import merge_cfg_options
 
 __all__ = [
     'SkeletonPrediction', 'init_recognizer', 'inference_skeleton',
@@ -78,10 +92,10 @@ def init_recognizer(config: Union[str, Config],
     """
     import s2i_mm
     s2i_mm.register_all_modules(init_default_scope=False)
+    apply_runner_fixes()  # weights-only checkpoint loading
     cfg = Config.fromfile(config) if isinstance(config, str) else config
     if cfg_options:
         # a val_dataloader override reaches the test pipeline used here
-        from s2i_mm.utils.tool_args import merge_cfg_options
         merge_cfg_options(cfg, cfg_options)
     # no pretrained-weights download: the checkpoint holds every weight
     _drop_init_cfg(cfg.model)
@@ -112,7 +126,7 @@ def load_keypoints(source: KeypointsOrFile,
     pickled objects), ``.pkl`` (one mmaction2 annotation dict, or a whole
     annotation file: ``sample`` picks an index or a ``frame_dir``; read
     with the restricted unpickler of
-    :func:`~s2i_mm.datasets.annotation.read_pickle`, so nothing in it
+    :func:`~s2i_mm.fileio.annotation.read_pickle`, so nothing in it
     runs; a separate ``keypoint_score`` is merged as the format's score
     channel), NTU ``.skeleton``, and ``.json`` (NW-UCLA for ``kinect20``,
     Toyota Smarthome for ``lcrnet13``).
@@ -126,7 +140,6 @@ def load_keypoints(source: KeypointsOrFile,
         SkeletonDataError: A file that cannot be read, or a ``.pkl`` that
             names anything but containers, strings, numbers and arrays.
     """
-    from s2i_mm.datasets.annotation import SkeletonDataError, read_pickle
     if not isinstance(source, str):
         return _as_mtvc(np.asarray(source, np.float32), 'array'), None, None
     name = osp.basename(source)
@@ -143,31 +156,16 @@ def load_keypoints(source: KeypointsOrFile,
                                                              dict) else None
         ann = _pick_annotation(data, sample, source)
         if declared is not None or skeleton_format is not None:
-            from s2i_mm.datasets.annotation import resolve_format
-            from s2i_mm.datasets.preprocess import merge_score_channel
             # a recorded relative spec path is read from the file's folder
             fmt = skeleton_format or resolve_format(source, None, declared,
                                                     'format=')
             ann = merge_score_channel(ann, fmt.channels)
         return (_as_mtvc(ann['keypoint'], source), ann.get('frame_dir', name),
                 declared)
-    if source.endswith('.skeleton'):
-        from s2i_mm.datasets.converters.bodies import select_bodies
-        from s2i_mm.datasets.converters.ntu import read_skeleton_file
-        return select_bodies(read_skeleton_file(source), 2), name, 'ntu25'
-    if source.endswith('.json'):
-        fmt_name = skeleton_format.name if skeleton_format else None
-        if fmt_name == 'kinect20':
-            from s2i_mm.datasets.converters.nw_ucla import read_ucla_json
-            keypoint = np.asarray(read_ucla_json(source)['skeletons'],
-                                  np.float32)
-            return keypoint[None], name, 'kinect20'
-        if fmt_name == 'lcrnet13':
-            from s2i_mm.datasets.converters.toyota import read_toyota_json
-            return _as_mtvc(read_toyota_json(source), source), name, 'lcrnet13'
-        raise ValueError(
-            f'{source}: a .json skeleton is read as NW-UCLA (format='
-            "'kinect20') or Toyota Smarthome (format='lcrnet13'); pass one.")
+    if source.lower().endswith(RAW_CLIP_EXTENSIONS):
+        keypoint, fmt_name = read_raw_clip(
+            source, skeleton_format.name if skeleton_format else None)
+        return _as_mtvc(keypoint, source), name, fmt_name
     raise ValueError(f'{source}: unsupported skeleton file type; use .npy, '
                      '.pkl, .skeleton or .json')
 
@@ -237,12 +235,6 @@ def prepare_input(keypoints_or_file: KeypointsOrFile,
         ValueError: Keypoints that do not fit the format, are empty or
             not finite.
     """
-    from s2i_mm.datasets.annotation import resolve_format
-    from s2i_mm.datasets.preprocess import (
-        DEFAULT_PREPROCESS,
-        normalize_preprocess,
-        preprocess_sample,
-    )
     explicit = (None if format is None else
                 resolve_format_reference(format, None))
     keypoint, name, declared = load_keypoints(keypoints_or_file, explicit,

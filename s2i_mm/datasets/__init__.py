@@ -1,27 +1,36 @@
-"""Skeleton datasets: mmaction2 pkl files, packed stores, mixed formats and
-the synthetic generator."""
-# mmaction2's skeleton transforms (UniformSampleFrames, PoseDecode, ...) live
-# in the parent registry of ours; import them so that they are registered.
-import mmaction.datasets.transforms  # noqa: F401
+"""Skeleton datasets, the mmengine side: ``SkeletonDataset`` (with its
+preprocessing cache and splits), mixed formats, the synthetic generator and
+the skeleton transforms.
 
-from .annotation import (
-    SkeletonDataError,
-    dump_annotation_file,
-    load_annotation_file,
-)
-from .converters.writer import write_annotation_file
-from .mixed_format import MixedFormatDataset, MixedFormatSampler
-from .preprocess import normalize_preprocess, preprocess_keypoint
-from .skeleton_dataset import DEFAULT_PREPROCESS, SkeletonDataset
-from .splits import resolve_split, semi_supervised_subset
-from .store import SkeletonStore, is_store, write_store
-from .transforms import *  # noqa: F401,F403
+Importing the package costs nothing: each name below is imported from its
+module on first use, so the numpy-only parts (``preprocess``, ``splits``,
+``synthetic``) serve torch-free tools. The registries import the modules
+that register classes (``s2i_mm.registry``).
+"""
+import importlib
 
-__all__ = [
-    'DEFAULT_PREPROCESS', 'MixedFormatDataset', 'MixedFormatSampler',
-    'SkeletonDataError', 'SkeletonDataset',
-    'SkeletonStore', 'dump_annotation_file', 'is_store',
-    'load_annotation_file', 'normalize_preprocess', 'preprocess_keypoint',
-    'resolve_split', 'semi_supervised_subset', 'write_annotation_file',
-    'write_store'
-]
+#: public name -> the module that defines it
+_EXPORTS = {
+    'DEFAULT_PREPROCESS': 'skeleton_dataset',
+    'SkeletonDataset': 'skeleton_dataset',
+    'MixedFormatDataset': 'mixed_format',
+    'MixedFormatSampler': 'mixed_format',
+    'normalize_preprocess': 'preprocess',
+    'preprocess_keypoint': 'preprocess',
+    'resolve_split': 'splits',
+    'semi_supervised_subset': 'splits',
+    'FastUniformSampleFrames': 'transforms',
+    'RandomSkeletonAffine': 'transforms',
+    'S2IEncode': 'transforms',
+    'SkeletonModality': 'transforms',
+    'SkeletonSampleError': 'transforms',
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name not in _EXPORTS:
+        raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+    module = importlib.import_module(f'{__name__}.{_EXPORTS[name]}')
+    return getattr(module, name)

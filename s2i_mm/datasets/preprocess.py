@@ -28,11 +28,15 @@ from typing import Any, Dict, Optional, Sequence, Union
 
 import numpy as np
 
-from .annotation import check_sample, sample_error
+from s2i_mm.fileio.annotation import (
+    check_sample,
+    merge_score_channel,
+    sample_error,
+)
 
 __all__ = [
     'DEFAULT_PREPROCESS', 'normalize_preprocess', 'preprocess_keypoint',
-    'preprocess_sample', 'prepare_annotations', 'merge_score_channel'
+    'preprocess_sample', 'prepare_annotations'
 ]
 
 #: Drop empty bodies/frames and centre on the format's centre joint; no
@@ -191,7 +195,7 @@ def prepare_annotations(data: Dict[str, Any], skeleton_format,
 
     Args:
         data (dict): As returned by
-            :func:`~s2i_mm.datasets.annotation.load_annotation_file`.
+            :func:`~s2i_mm.fileio.annotation.load_annotation_file`.
         skeleton_format (SkeletonFormat): The layout of the samples.
         options (dict, optional): Output of :func:`normalize_preprocess`.
         source (str): The file, for error messages.
@@ -221,30 +225,3 @@ def prepare_annotations(data: Dict[str, Any], skeleton_format,
         annotations[i] = dict(ann, keypoint=keypoint,
                               total_frames=keypoint.shape[1])
     return data
-
-
-def merge_score_channel(ann: Any, channels: Sequence[str]) -> Any:
-    """Merge a separate ``keypoint_score`` into a ``score`` channel.
-
-    Args:
-        ann: One sample; returned as it is unless the format has a
-            ``score`` channel and the sample holds ``keypoint`` ``[M, T, V,
-            C - 1]`` and ``keypoint_score`` ``[M, T, V]`` (mmaction2's 2D
-            layout).
-        channels (Sequence[str]): The format's channels.
-
-    Returns:
-        The sample with one ``keypoint`` ``[M, T, V, C]``.
-    """
-    if (not isinstance(ann, dict) or 'score' not in channels
-            or 'keypoint_score' not in ann):
-        return ann
-    keypoint, score = ann['keypoint'], ann['keypoint_score']
-    if (getattr(keypoint, 'ndim', 0) != 4
-            or keypoint.shape[-1] != len(channels) - 1
-            or getattr(score, 'shape', None) != keypoint.shape[:-1]):
-        return ann
-    ann = {k: v for k, v in ann.items() if k != 'keypoint_score'}
-    ann['keypoint'] = np.concatenate(
-        [keypoint, score[..., None].astype(keypoint.dtype)], axis=-1)
-    return ann

@@ -1,6 +1,6 @@
 """Where preprocessed datasets are cached, and when a cache is stale.
 
-A cache is a packed store (:mod:`s2i_mm.datasets.store`) holding every
+A cache is a packed store (:mod:`s2i_mm.fileio.store`) holding every
 sample of a source file after validation and preprocessing, named
 ``<source name>-<key>``. The key hashes the source's absolute path, size
 and modification time (for a store source: of its files), the skeleton
@@ -8,7 +8,7 @@ format, the preprocessing options and the store version. Editing or
 replacing the source, or changing an option, therefore selects a new
 cache; the superseded caches of the same source are deleted when the new
 one is written (only folders that are stores s2i_mm wrote:
-:func:`~s2i_mm.datasets.store.is_own_store`). Deleting a cache directory
+:func:`~s2i_mm.fileio.store.is_own_store`). Deleting a cache directory
 by hand is always safe.
 
 Where: ``cache_dir`` when the dataset config gives one; otherwise
@@ -32,9 +32,9 @@ from typing import Any, Callable, Dict, Iterator, List, Optional
 from mmengine.dist import barrier, get_rank, is_distributed
 from mmengine.logging import MMLogger
 
-from .annotation import SkeletonDataError
-from .atomic import check_writable
-from .store import (
+from s2i_mm.fileio.annotation import SkeletonDataError
+from s2i_mm.fileio.atomic import check_writable
+from s2i_mm.fileio.store import (
     STORE_VERSION,
     DamagedStoreError,
     SkeletonStore,
@@ -42,7 +42,7 @@ from .store import (
     is_store,
     write_store,
 )
-from .temp_files import discard
+from s2i_mm.fileio.temp_files import discard
 
 __all__ = [
     'source_signature', 'cache_path', 'open_cache', 'write_cache',

@@ -13,15 +13,16 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from mmaction.datasets import BaseActionDataset
 
-from s2i_mm.formats import register_format
-from s2i_mm.registry import DATASETS
-
-from .annotation import (
+from s2i_mm.fileio.annotation import (
     SkeletonDataError,
     check_labels,
     load_annotation_file,
     resolve_format,
 )
+from s2i_mm.fileio.store import DamagedStoreError, SkeletonStore, is_store
+from s2i_mm.formats import register_format
+from s2i_mm.registry import DATASETS
+
 from .preprocess import (
     DEFAULT_PREPROCESS,
     normalize_preprocess,
@@ -29,7 +30,6 @@ from .preprocess import (
 )
 from .preprocess_cache import find_cache, load_or_build_cache, rank_zero_first
 from .splits import select_split
-from .store import DamagedStoreError, SkeletonStore, is_store
 
 __all__ = ['SkeletonDataset', 'DEFAULT_PREPROCESS']
 
@@ -46,7 +46,7 @@ class SkeletonDataset(BaseActionDataset):
 
     Reads, unchanged, the annotation pkl files of mmaction2/pyskl
     (``{'split': {...}, 'annotations': [...]}``, e.g. mmaction2's
-    ``ntu120_3d.pkl``) and packed stores (:mod:`s2i_mm.datasets.store`,
+    ``ntu120_3d.pkl``) and packed stores (:mod:`s2i_mm.fileio.store`,
     written by ``tools/data/pack.py`` or the converters). Every sample is
     checked when the dataset is first loaded: a NaN coordinate, a wrong
     joint count, zero frames, a mismatching ``total_frames`` or a bad

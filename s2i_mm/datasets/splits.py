@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .annotation import SkeletonDataError
+from s2i_mm.fileio.annotation import SkeletonDataError
 
 __all__ = [
     'parse_semi_split', 'semi_supervised_subset', 'resolve_split',

@@ -14,8 +14,8 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
-from s2i_mm.datasets.annotation import SkeletonDataError, read_pickle
-from s2i_mm.datasets.atomic import atomic_path
+from s2i_mm.fileio.annotation import SkeletonDataError, read_pickle
+from s2i_mm.fileio.atomic import atomic_path
 
 __all__ = [
     'ScoreDump', 'ScoreFusionError', 'FUSION_MODES', 'load_dump',

@@ -12,7 +12,8 @@ _MODULES = (
     'mmpretrain.visualization',
     'mmaction.datasets', 'mmaction.engine',
     's2i_mm.engine', 's2i_mm.evaluation', 's2i_mm.formats',
-    's2i_mm.datasets', 's2i_mm.models', 's2i_mm.visualization',
+    's2i_mm.datasets.skeleton_dataset', 's2i_mm.datasets.mixed_format',
+    's2i_mm.datasets.transforms', 's2i_mm.models', 's2i_mm.visualization',
 )
 
 
@@ -24,6 +25,8 @@ def register_all_modules(init_default_scope: bool = True) -> None:
             scope, so that unqualified names in configs resolve through the
             s2i_mm registries. Defaults to True.
     """
+    from s2i_mm.compat import apply_registry_fixes
+    apply_registry_fixes()  # before mmaction2's modules are imported
     for name in _MODULES:
         try:
             importlib.import_module(name)

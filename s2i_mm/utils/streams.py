@@ -12,7 +12,7 @@ its stream from the base instead (``_base_.stream_pipelines.b.train``, see
 """
 from typing import Any, Iterator, List, Optional, Tuple
 
-from s2i_mm.datasets.transforms.skeleton_modality import normalize_modalities
+from s2i_mm.formats.modalities import normalize_modalities
 
 __all__ = ['StreamMismatchError', 'config_stream', 'pipeline_streams',
            'check_stream']

@@ -1,26 +1,20 @@
-"""Command-line plumbing shared by ``tools/train.py`` and ``tools/test.py``
-(the arguments mmaction2's and mmpretrain's tools take), and by the tools
-that read data without a config (``--custom-imports``)."""
+"""Command-line plumbing shared by ``tools/train.py`` and ``tools/test.py``:
+the arguments mmaction2's and mmpretrain's tools take, and the runner."""
 import argparse
 import os
 import os.path as osp
 import sys
-from typing import Any, Dict, List, Sequence
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-__all__ = ['add_runtime_args', 'parse_runtime_args', 'merge_runtime_args',
-           'merge_cfg_options', 'build_runner', 'finish_distributed',
-           'add_custom_imports_arg', 'import_custom_modules']
+from s2i_mm.compat import apply_runner_fixes
+from s2i_mm.registry import RUNNERS
+from s2i_mm.utils.config_options import merge_cfg_options
+from s2i_mm.utils.streams import check_stream
 
-#: Config keys that a config usually makes one object
-#: (``test_dataloader = val_dataloader``): resolved when the file is read,
-#: so a ``--cfg-options`` override of the first would miss the second.
-_SHARED_KEYS = (('val_dataloader', 'test_dataloader'),
-                ('val_evaluator', 'test_evaluator'))
-_LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
-_MISSING = object()
+__all__ = ['add_runtime_args', 'parse_runtime_args', 'merge_runtime_args',
+           'build_runner', 'finish_distributed']
 
 
 def add_runtime_args(parser: argparse.ArgumentParser) -> None:
@@ -42,9 +36,11 @@ def add_runtime_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
-def parse_runtime_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
-    """Parse, and export ``LOCAL_RANK`` when no launcher set it."""
-    args = parser.parse_args()
+def parse_runtime_args(parser: argparse.ArgumentParser,
+                       argv=None) -> argparse.Namespace:
+    """Parse ``argv`` (default: the command line), and export
+    ``LOCAL_RANK`` when no launcher set it."""
+    args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
@@ -66,109 +62,14 @@ def merge_runtime_args(cfg: Config, args: argparse.Namespace) -> Config:
     return cfg
 
 
-def _lookup(cfg: Any, dotted: str) -> Any:
-    """The value at a ``--cfg-options`` key (``a.b.0.c``), or _MISSING."""
-    value = cfg
-    for part in dotted.split('.'):
-        if hasattr(value, 'keys') and part in value:  # dict or Config
-            value = value[part]
-        elif (isinstance(value, (list, tuple)) and part.isdigit()
-              and int(part) < len(value)):
-            value = value[int(part)]
-        else:
-            return _MISSING
-    return value
-
-
-def _nested(a: str, b: str) -> bool:
-    """Whether one dotted key is the other or lies inside it."""
-    return a == b or a.startswith(b + '.') or b.startswith(a + '.')
-
-
-def merge_cfg_options(cfg: Config, options: Dict[str, Any]) -> List[str]:
-    """Merge ``--cfg-options`` so that an override reaches every loader
-    that shared the overridden value, and say where it did not.
-
-    * ``test_dataloader = val_dataloader`` (and ``test_evaluator =
-      val_evaluator``) in a config is resolved when the file is read, so
-      mmengine's merge of ``val_dataloader.dataset.ann_file=X`` leaves the
-      test loader on the old file, silently. Here an override of a
-      ``val_*`` key also applies to the ``test_*`` twin when the two were
-      equal before the merge and the options do not set the twin's key.
-    * An override of a ``dataset`` key of one of the three loaders that
-      leaves another loader holding the value they shared before (e.g. a
-      new ``train_dataloader.dataset.ann_file`` alone) is reported.
-
-    Args:
-        cfg (Config): The config, merged in place.
-        options (dict): The parsed ``--cfg-options``.
-
-    Returns:
-        list[str]: One note per propagated or left-behind key (the tools
-        print them).
-    """
-    options = dict(options)
-    notes = []
-    for first, twin in _SHARED_KEYS:
-        if cfg.get(twin) is None or cfg.get(twin) != cfg.get(first):
-            continue
-        given = list(options)
-        for key in given:
-            head, _, rest = key.partition('.')
-            target = f'{twin}.{rest}' if rest else twin
-            if head != first or any(_nested(target, other)
-                                    for other in given):
-                continue  # the options set (part of) the twin themselves
-            options[target] = options[key]
-            notes.append(f'--cfg-options {key}: also set for {twin} '
-                         f'(the config makes {twin} = {first})')
-    left_behind = {}
-    for key in options:
-        head, _, rest = key.partition('.')
-        before = _lookup(cfg, key)
-        # the data a loader reads; batch sizes and the like differ freely
-        if (head not in _LOADERS or not rest.startswith('dataset.')
-                or before is _MISSING):
-            continue
-        for other in _LOADERS:
-            other_key = f'{other}.{rest}'
-            if (other_key not in options
-                    and _lookup(cfg, other_key) == before):
-                left_behind.setdefault(other_key, (key, before))
-    notes += [f'--cfg-options {key}: {other_key} keeps {before!r} (set it '
-              'too if the loaders should agree)'
-              for other_key, (key, before) in left_behind.items()]
-    cfg.merge_from_dict(options)
-    return notes
-
-
-def add_custom_imports_arg(parser: argparse.ArgumentParser) -> None:
-    """Add ``--custom-imports``, the ``custom_imports`` of a config for the
-    tools that read data without one."""
-    parser.add_argument(
-        '--custom-imports', nargs='+', metavar='MODULE', default=[],
-        help='import these modules first, as custom_imports in a config '
-        'does (plugins that register skeleton formats, transforms, ...); '
-        'they must be importable (e.g. PYTHONPATH=.)')
-
-
-def import_custom_modules(modules: Sequence[str]) -> None:
-    """Import ``--custom-imports`` modules as mmengine's ``custom_imports``
-    does (``mmengine.utils.import_modules_from_strings``)."""
-    if modules:
-        from mmengine.utils import import_modules_from_strings
-        import_modules_from_strings(list(modules))
-
-
 def build_runner(cfg: Config) -> Runner:
     """mmengine's Runner, or the config's ``runner_type``, once the config's
     pipelines are known to produce its stream
     (:func:`~s2i_mm.utils.streams.check_stream`)."""
-    from s2i_mm.utils.streams import check_stream
     check_stream(cfg)
+    apply_runner_fixes()
     if 'runner_type' not in cfg:
         return Runner.from_cfg(cfg)
-    from s2i_mm.registry import RUNNERS
     return RUNNERS.build(cfg)
 
 

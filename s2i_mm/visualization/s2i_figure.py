@@ -4,6 +4,7 @@ import os
 import os.path as osp
 from typing import Optional, Sequence
 
+from s2i_mm.datasets.transforms import S2IEncode, SkeletonModality
 from s2i_mm.formats import SkeletonFormat, get_format
 
 __all__ = ['encode_modalities', 'draw_s2i_figure', 'save_figure']
@@ -31,7 +32,6 @@ def encode_modalities(sample: dict,
         list[dict]: The transformed results, one per modality (``img``,
         ``ori_shape`` = grid rows x columns before resizing).
     """
-    from s2i_mm.datasets.transforms import S2IEncode, SkeletonModality
     encode = S2IEncode(skeleton_format=fmt, **s2i_args)
     outputs = []
     for name in modalities:

@@ -11,8 +11,8 @@ from mmengine.dataset import pseudo_collate
 from mmengine.registry import DefaultScope
 
 from s2i_mm.apis import inference_skeleton, init_recognizer
-from s2i_mm.datasets.annotation import dump_annotation_file
 from s2i_mm.datasets.synthetic import CLASSES, generate
+from s2i_mm.fileio.annotation import dump_annotation_file
 from s2i_mm.registry import DATASETS
 
 from s2i_testing import FIXTURES, run_cmd
@@ -115,7 +115,7 @@ def test_demo_skeleton_prints_top5(trained):
 
 
 def test_code_in_a_keypoint_pickle_never_runs(trained, tmp_path):
-    from s2i_mm.datasets import SkeletonDataError
+    from s2i_mm.fileio import SkeletonDataError
     _, ckpt, data = trained
     model = init_recognizer(CONFIG, ckpt)
     flag = tmp_path / 'ran'

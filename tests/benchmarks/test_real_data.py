@@ -7,8 +7,8 @@ import sys
 import pytest
 from mmengine.config import Config
 
-from s2i_mm.datasets.annotation import dump_annotation_file
 from s2i_mm.datasets.synthetic import generate
+from s2i_mm.fileio.annotation import dump_annotation_file
 
 from s2i_testing import REPO, load_script, run_cmd
 

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from s2i_mm.datasets.annotation import dump_annotation_file
 from s2i_mm.datasets.synthetic import generate
+from s2i_mm.fileio.annotation import dump_annotation_file
 
 from s2i_testing import REPO, load_script
 

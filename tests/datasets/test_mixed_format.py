@@ -1,7 +1,7 @@
 import pickle
 
 import numpy as np
-from _skeleton_data import make_data
+from skeleton_data import make_data
 
 from s2i_mm.datasets import (
     MixedFormatDataset,

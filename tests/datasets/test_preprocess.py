@@ -1,9 +1,8 @@
 """The once-per-dataset preprocessing, as a unit (no dataset around it)."""
 import numpy as np
 import pytest
-from _skeleton_data import make_data
+from skeleton_data import make_data
 
-from s2i_mm.datasets.annotation import SkeletonDataError
 from s2i_mm.datasets.preprocess import (
     DEFAULT_PREPROCESS,
     merge_score_channel,
@@ -12,6 +11,7 @@ from s2i_mm.datasets.preprocess import (
     preprocess_keypoint,
     preprocess_sample,
 )
+from s2i_mm.fileio.annotation import SkeletonDataError
 from s2i_mm.formats import get_format
 
 NTU = get_format('ntu25')

@@ -6,10 +6,9 @@ import pickle
 
 import numpy as np
 import pytest
-from _skeleton_data import make_data
+from skeleton_data import make_data
 
 import s2i_mm.datasets.preprocess_cache as module
-from s2i_mm.datasets.annotation import SkeletonDataError
 from s2i_mm.datasets.preprocess import DEFAULT_PREPROCESS
 from s2i_mm.datasets.preprocess_cache import (
     cache_path,
@@ -17,6 +16,7 @@ from s2i_mm.datasets.preprocess_cache import (
     load_or_build_cache,
     rank_zero_first,
 )
+from s2i_mm.fileio.annotation import SkeletonDataError
 from s2i_mm.formats import NTU25, SkeletonFormat, get_format
 
 

@@ -5,9 +5,10 @@ import sys
 
 import numpy as np
 import pytest
-from _skeleton_data import make_data, make_sample
+from skeleton_data import make_data, make_sample
 
-from s2i_mm.datasets import SkeletonDataError, SkeletonDataset, SkeletonStore
+from s2i_mm.datasets import SkeletonDataset
+from s2i_mm.fileio import SkeletonDataError, SkeletonStore
 from s2i_mm.registry import DATASETS
 
 from s2i_testing import free_port, run_cmd, run_python
@@ -312,7 +313,7 @@ def test_damaged_cache_is_rebuilt(tmp_path, damage):
 
 @pytest.mark.parametrize('damage', list(DAMAGE))
 def test_damaged_store_is_one_clear_error(tmp_path, damage):
-    from s2i_mm.datasets import write_store
+    from s2i_mm.fileio import write_store
     store = tmp_path / 'store'
     write_store(make_data(), str(store))
     file, content = DAMAGE[damage]
@@ -349,7 +350,7 @@ def test_a_killed_cache_writer_leaves_nothing_the_next_run_keeps(tmp_path):
     ann = _dump(make_data(), tmp_path / 'hand.pkl')
     run_python(f'''
 import os, signal
-import s2i_mm.datasets.store as store
+import s2i_mm.fileio.store as store
 def killed(path, *args, **kwargs):
     open(os.path.join(path, 'keypoint.npy'), 'wb').write(b'half')
     os.kill(os.getpid(), signal.SIGKILL)

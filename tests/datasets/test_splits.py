@@ -1,12 +1,12 @@
 import numpy as np
 import pytest
 
-from s2i_mm.datasets import SkeletonDataError
 from s2i_mm.datasets.splits import (
     parse_semi_split,
     resolve_split,
     semi_supervised_subset,
 )
+from s2i_mm.fileio import SkeletonDataError
 
 from s2i_testing import run_python
 

@@ -147,8 +147,8 @@ def test_schedule_options_move_the_whole_schedule(demo, epochs, algo):
 
 
 def test_pick_samples_spreads_over_classes(demo, tmp_path):
-    from s2i_mm.datasets import dump_annotation_file
     from s2i_mm.datasets.synthetic import generate
+    from s2i_mm.fileio import dump_annotation_file
     data = generate(num_per_class=3, seed=0, formats=('ntu25', ))['ntu25']
     path = str(tmp_path / 'syn.pkl')
     dump_annotation_file(data, path)

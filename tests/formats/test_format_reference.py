@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from mocap30_layout import mocap_annotations, mocap_spec, write_yaml_spec
 
-from s2i_mm.datasets import SkeletonDataError, SkeletonDataset
+from s2i_mm.datasets import SkeletonDataset
+from s2i_mm.fileio import SkeletonDataError
 from s2i_mm.formats import (
     FORMATS,
     NTU25,

@@ -12,7 +12,8 @@ import pytest
 from mocap30_layout import mocap_annotations, mocap_spec, write_yaml_spec
 
 from s2i_mm.apis.inference import load_keypoints
-from s2i_mm.datasets import SkeletonDataError, SkeletonDataset
+from s2i_mm.datasets import SkeletonDataset
+from s2i_mm.fileio import SkeletonDataError
 from s2i_mm.formats import (
     FORMATS,
     SkeletonFormatError,

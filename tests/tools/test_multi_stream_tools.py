@@ -7,8 +7,8 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import CheckpointLoader
 
-from s2i_mm.datasets.annotation import dump_annotation_file
 from s2i_mm.datasets.synthetic import generate
+from s2i_mm.fileio.annotation import dump_annotation_file
 from s2i_mm.registry import MODELS
 
 from s2i_testing import FIXTURES, run_cmd

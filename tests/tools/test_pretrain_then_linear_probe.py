@@ -6,8 +6,8 @@ import sys
 import torch
 from mmengine.runner import CheckpointLoader
 
-from s2i_mm.datasets.annotation import dump_annotation_file
 from s2i_mm.datasets.synthetic import generate
+from s2i_mm.fileio.annotation import dump_annotation_file
 
 from s2i_testing import FIXTURES, free_port, run_cmd
 

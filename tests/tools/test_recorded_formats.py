@@ -155,7 +155,7 @@ def test_inference_reads_every_variant(runs):
         f'_base_ = [{str(config)!r}]\ncustom_imports = dict(imports='
         "['mocap30_plugin'], allow_failed_imports=False)\n")
     config = str(config)
-    from s2i_mm.datasets.annotation import read_pickle
+    from s2i_mm.fileio.annotation import read_pickle
     keypoint = read_pickle(files['none'])['annotations'][2]['keypoint']
     reference = inference_skeleton(config, ckpt, keypoint,
                                    format=spec).scores

@@ -10,8 +10,8 @@ import torch
 from mmengine.config import Config
 
 import s2i_mm
-from s2i_mm.datasets import dump_annotation_file
 from s2i_mm.datasets.synthetic import generate
+from s2i_mm.fileio import dump_annotation_file
 from s2i_mm.registry import MODELS
 
 from s2i_testing import REPO, load_script, run_cmd

@@ -7,7 +7,8 @@ import pytest
 import torch.distributed as dist
 from mmengine.config import Config
 
-from s2i_mm.utils.tool_args import import_custom_modules, merge_cfg_options
+from s2i_mm.utils.config_options import merge_cfg_options
+from s2i_mm.utils.custom_imports import import_custom_modules
 
 from s2i_testing import FIXTURES, free_port, run_cmd
 

@@ -31,10 +31,11 @@ from mmengine.dataset import default_collate
 from mmengine.runner import load_checkpoint
 
 import s2i_mm
+from s2i_mm.compat import apply_runner_fixes
 from s2i_mm.models.selfsup.diffmae import SAMPLERS
 from s2i_mm.models.selfsup.masking import MASK_STRATEGIES, num_masked
 from s2i_mm.registry import DATASETS, MODELS
-from s2i_mm.utils.tool_args import merge_cfg_options
+from s2i_mm.utils.config_options import merge_cfg_options
 
 MAE_PANELS = ('reconstruction', 'visible + reconstruction')
 GREY = 128
@@ -98,6 +99,7 @@ def build_model(cfg, checkpoint, mask_strategy=None, mask_ratio=None):
     if not hasattr(model, 'reconstruct') and not hasattr(model, 'inpaint'):
         raise ValueError(f'{type(model).__name__} cannot reconstruct; the '
                          'config must build an S2IMAE or S2IDiffMAE model')
+    apply_runner_fixes()  # weights-only loading with the allowlist
     load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
     backbone = model.backbone
     if mask_strategy is not None:

@@ -10,14 +10,13 @@ See docs/converters.md, "Your own data".
 """
 import sys
 
-import s2i_mm  # noqa: F401  (compat fixes)
-from s2i_mm.datasets.converters.cli import (
+from s2i_mm.converters.cli import (
     converter_parser,
     labels_arguments,
     labels_options,
     run_converter,
 )
-from s2i_mm.datasets.converters.generic import MISSING_MODES, convert_generic
+from s2i_mm.converters.generic import MISSING_MODES, convert_generic
 
 
 def parse_args(argv=None):

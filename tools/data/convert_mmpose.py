@@ -9,15 +9,14 @@ See docs/converters.md, "mmpose predictions".
 """
 import sys
 
-import s2i_mm  # noqa: F401  (compat fixes)
-from s2i_mm.datasets.converters.cli import (
+from s2i_mm.converters.cli import (
     converter_parser,
     labels_arguments,
     labels_options,
     positive_int,
     run_converter,
 )
-from s2i_mm.datasets.converters.mmpose import PERSON_RULES, convert_mmpose
+from s2i_mm.converters.mmpose import PERSON_RULES, convert_mmpose
 
 
 def parse_args(argv=None):

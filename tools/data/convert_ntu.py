@@ -7,13 +7,12 @@ Example::
 """
 import sys
 
-import s2i_mm  # noqa: F401  (compat fixes)
-from s2i_mm.datasets.converters.cli import (
+from s2i_mm.converters.cli import (
     converter_parser,
     positive_int,
     run_converter,
 )
-from s2i_mm.datasets.converters.ntu import BENCHMARKS, convert_ntu
+from s2i_mm.converters.ntu import BENCHMARKS, convert_ntu
 
 
 def parse_args(argv=None):

@@ -7,9 +7,8 @@ Example::
 """
 import sys
 
-import s2i_mm  # noqa: F401  (compat fixes)
-from s2i_mm.datasets.converters.cli import converter_parser, run_converter
-from s2i_mm.datasets.converters.nw_ucla import convert_nw_ucla
+from s2i_mm.converters.cli import converter_parser, run_converter
+from s2i_mm.converters.nw_ucla import convert_nw_ucla
 
 
 def parse_args(argv=None):

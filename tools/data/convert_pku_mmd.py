@@ -8,13 +8,12 @@ Example::
 """
 import sys
 
-import s2i_mm  # noqa: F401  (compat fixes)
-from s2i_mm.datasets.converters.cli import (
+from s2i_mm.converters.cli import (
     converter_parser,
     positive_int,
     run_converter,
 )
-from s2i_mm.datasets.converters.pku_mmd import convert_pku_mmd
+from s2i_mm.converters.pku_mmd import convert_pku_mmd
 
 
 def parse_args(argv=None):

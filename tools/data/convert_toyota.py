@@ -9,9 +9,8 @@ Example::
 """
 import sys
 
-import s2i_mm  # noqa: F401  (compat fixes)
-from s2i_mm.datasets.converters.cli import converter_parser, run_converter
-from s2i_mm.datasets.converters.toyota import LABEL_SPACES, convert_toyota
+from s2i_mm.converters.cli import converter_parser, run_converter
+from s2i_mm.converters.toyota import LABEL_SPACES, convert_toyota
 
 
 def parse_args(argv=None):

@@ -18,8 +18,8 @@ import time
 from rich.console import Console
 
 import s2i_mm  # noqa: F401
-from s2i_mm.datasets import dump_annotation_file, write_store
 from s2i_mm.datasets.synthetic import CLASSES, generate
+from s2i_mm.fileio import dump_annotation_file, write_store
 
 
 def parse_args(argv=None):

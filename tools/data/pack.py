@@ -19,26 +19,21 @@ import sys
 from rich.console import Console
 
 import s2i_mm  # noqa: F401
-from s2i_mm.datasets import (
-    DEFAULT_PREPROCESS,
-    SkeletonDataError,
-    load_annotation_file,
-    normalize_preprocess,
-    write_store,
-)
-from s2i_mm.datasets.annotation import resolve_format
+from s2i_mm.datasets import DEFAULT_PREPROCESS, normalize_preprocess
 from s2i_mm.datasets.preprocess import prepare_annotations
-from s2i_mm.datasets.store import check_store_destination, is_own_store
+from s2i_mm.fileio import SkeletonDataError, load_annotation_file, write_store
+from s2i_mm.fileio.annotation import resolve_format
+from s2i_mm.fileio.store import check_store_destination, is_own_store
 from s2i_mm.formats import (
     is_spec_path,
     rebase_format_reference,
     record_format_reference,
 )
-from s2i_mm.utils.process_lifetime import sigterm_as_exit
-from s2i_mm.utils.tool_args import (
+from s2i_mm.utils.custom_imports import (
     add_custom_imports_arg,
     import_custom_modules,
 )
+from s2i_mm.utils.process_lifetime import sigterm_as_exit
 
 
 def parse_args(argv=None):

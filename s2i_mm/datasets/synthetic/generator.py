@@ -26,6 +26,8 @@ from typing import Dict, List, Sequence
 
 import numpy as np
 
+from s2i_mm.formats import get_format
+
 from .actions import ACTIONS, CLASSES, Motion
 from .body_model import REST_POSE, forward_kinematics, rot_x, rot_y, rot_z
 
@@ -78,7 +80,6 @@ def layout_indices(source: str, target: str) -> List[int]:
     Raises:
         KeyError: If a ``target`` joint has no counterpart in ``source``.
     """
-    from s2i_mm.formats import get_format
     names = list(get_format(source).joint_names)
     indices = []
     for joint in get_format(target).joint_names:
@@ -91,7 +92,6 @@ def layout_indices(source: str, target: str) -> List[int]:
 
 
 def _ntu25_order() -> List[str]:
-    from s2i_mm.formats import get_format
     names = list(get_format('ntu25').joint_names)
     assert set(names) == set(REST_POSE), 'body model and ntu25 disagree'
     return names

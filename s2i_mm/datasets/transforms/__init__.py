@@ -1,5 +1,9 @@
 """Skeleton transforms: augmentation, modalities, S2I encoding, fast frame
 sampling."""
+# mmaction2's skeleton transforms (UniformSampleFrames, PoseDecode, ...) live
+# in the parent registry of ours; import them so that they are registered.
+import mmaction.datasets.transforms  # noqa: F401
+
 from .fast_uniform_sample_frames import FastUniformSampleFrames
 from .s2i_encode import S2IEncode
 from .skeleton_augment import RandomSkeletonAffine

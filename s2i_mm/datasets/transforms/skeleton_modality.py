@@ -1,11 +1,12 @@
 """Joint, bone and motion modalities of a skeleton sample, for any
 format."""
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Union
 
 import numpy as np
 from mmcv.transforms import BaseTransform
 
 from s2i_mm.formats import SkeletonFormat
+from s2i_mm.formats.modalities import MODALITIES, normalize_modalities
 from s2i_mm.registry import TRANSFORMS
 
 from .skeleton_sample import FormatResolver, checked_keypoint, present_mask
@@ -13,34 +14,6 @@ from .skeleton_sample import FormatResolver, checked_keypoint, present_mask
 __all__ = [
     'SkeletonModality', 'MODALITIES', 'normalize_modalities', 'bone', 'motion'
 ]
-
-#: Accepted modality names; long names are aliases of the short ones.
-MODALITIES = {
-    'j': 'j', 'joint': 'j',
-    'b': 'b', 'bone': 'b',
-    'm': 'm', 'motion': 'm', 'jm': 'm', 'joint_motion': 'm',
-    'bm': 'bm', 'bone_motion': 'bm',
-}
-
-
-def normalize_modalities(
-        modalities: Union[str, Sequence[str]]) -> Tuple[str, ...]:
-    """The short names of ``modalities``: ``'bone'`` -> ``('b', )``,
-    ``('joint', 'm')`` -> ``('j', 'm')``.
-
-    Raises:
-        ValueError: If a name is not in :data:`MODALITIES`, or none is
-            given.
-    """
-    if isinstance(modalities, str):
-        modalities = (modalities, )
-    unknown = [m for m in modalities if m not in MODALITIES]
-    if unknown or not modalities:
-        raise ValueError(
-            f'Unknown modalities {unknown or list(modalities)}; choose from '
-            f'{sorted(MODALITIES)}.')
-    return tuple(MODALITIES[m] for m in modalities)
-
 
 def _score_channels(fmt: SkeletonFormat, channels: int) -> List[int]:
     if channels != len(fmt.channels):

@@ -7,7 +7,7 @@ import numpy as np
 from mmengine.evaluator import DumpResults
 from mmengine.logging import print_log
 
-from s2i_mm.datasets.atomic import atomic_path
+from s2i_mm.fileio.atomic import atomic_path
 from s2i_mm.registry import METRICS
 
 __all__ = ['DumpScores']

@@ -4,7 +4,7 @@ from typing import Dict, Tuple
 import torch
 from mmengine.model import ModuleDict
 
-from s2i_mm.datasets.transforms.skeleton_modality import normalize_modalities
+from s2i_mm.formats.modalities import normalize_modalities
 from s2i_mm.registry import MODELS
 
 from .s2i_classifier import S2IClassifier

@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 from raw_files import random_motion, write_lines, write_mocap_csv
 
-from s2i_mm.datasets import SkeletonDataset
-from s2i_mm.datasets.annotation import SkeletonDataError
-from s2i_mm.datasets.converters import MalformedInputError
-from s2i_mm.datasets.converters.generic import (
+from s2i_mm.converters import MalformedInputError
+from s2i_mm.converters.generic import (
     convert_generic,
     read_csv_sequence,
     read_npy_sequence,
 )
-from s2i_mm.datasets.converters.labels import read_classes, read_labels
+from s2i_mm.converters.labels import read_classes, read_labels
+from s2i_mm.datasets import SkeletonDataset
+from s2i_mm.fileio.annotation import SkeletonDataError
 
 from s2i_testing import REPO, run_cmd
 

@@ -14,13 +14,13 @@ from raw_files import (
     write_mmpose_video_json,
 )
 
-from s2i_mm.datasets.annotation import SkeletonDataError
-from s2i_mm.datasets.converters import MalformedInputError
-from s2i_mm.datasets.converters.mmpose import (
+from s2i_mm.converters import MalformedInputError
+from s2i_mm.converters.mmpose import (
     convert_mmpose,
     parse_mmpose_clip,
     read_clip,
 )
+from s2i_mm.fileio.annotation import SkeletonDataError
 
 from s2i_testing import FIXTURES, run_cmd
 

@@ -12,8 +12,8 @@ from raw_files import (
     write_ntu_skeleton,
 )
 
-from s2i_mm.datasets.converters import MalformedInputError
-from s2i_mm.datasets.converters.ntu import (
+from s2i_mm.converters import MalformedInputError
+from s2i_mm.converters.ntu import (
     DATA_DIR,
     convert_ntu,
     load_missing_list,
@@ -21,7 +21,7 @@ from s2i_mm.datasets.converters.ntu import (
     parse_ntu_file,
     read_skeleton_file,
 )
-from s2i_mm.datasets.converters.pipeline import parse_inputs
+from s2i_mm.converters.pipeline import parse_inputs
 
 from s2i_testing import REPO, run_cmd
 
@@ -255,7 +255,7 @@ def test_cli_bad_file_leaves_nothing_and_skip_bad_counts(tmp_path):
     data = pickle.load(open(out, 'rb'))
     assert len(data['annotations']) == 5
     assert sorted(os.listdir(out_dir)) == ['ntu.pkl', 'store']
-    from s2i_mm.datasets.store import SkeletonStore
+    from s2i_mm.fileio.store import SkeletonStore
     assert len(SkeletonStore(store)) == 5
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from raw_files import random_motion, write_ucla_json
 
-from s2i_mm.datasets.converters import MalformedInputError
-from s2i_mm.datasets.converters.nw_ucla import convert_nw_ucla, parse_ucla_file
+from s2i_mm.converters import MalformedInputError
+from s2i_mm.converters.nw_ucla import convert_nw_ucla, parse_ucla_file
 
 from s2i_testing import REPO, run_cmd
 

@@ -12,8 +12,8 @@ from raw_files import (
     write_pku_video,
 )
 
-from s2i_mm.datasets.converters import MalformedInputError
-from s2i_mm.datasets.converters.pku_mmd import (
+from s2i_mm.converters import MalformedInputError
+from s2i_mm.converters.pku_mmd import (
     convert_pku_mmd,
     parse_pku_video,
     read_pku_skeleton,

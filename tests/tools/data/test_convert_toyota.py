@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from raw_files import lcrnet_detection, random_motion, write_toyota_json
 
-from s2i_mm.datasets.converters import MalformedInputError
-from s2i_mm.datasets.converters.toyota import (
+from s2i_mm.converters import MalformedInputError
+from s2i_mm.converters.toyota import (
     CS_CLASSES,
     CV_CLASSES,
     convert_toyota,

@@ -11,10 +11,10 @@ import pytest
 from raw_files import random_motion, write_ntu_skeleton
 from rich.console import Console
 
-from s2i_mm.datasets.annotation import SkeletonDataError
-from s2i_mm.datasets.converters import MalformedInputError, pipeline
-from s2i_mm.datasets.converters.bodies import motion_energy, select_bodies
-from s2i_mm.datasets.store import SkeletonStore
+from s2i_mm.converters import MalformedInputError, pipeline
+from s2i_mm.converters.bodies import motion_energy, select_bodies
+from s2i_mm.fileio.annotation import SkeletonDataError
+from s2i_mm.fileio.store import SkeletonStore
 
 from s2i_testing import REPO, run_cmd, run_python, start_cmd
 
@@ -55,7 +55,7 @@ def test_assemble_rejects_duplicates_and_unknown_members():
 
 
 def test_failed_store_leaves_neither_output(tmp_path, monkeypatch):
-    import s2i_mm.datasets.store as store
+    import s2i_mm.fileio.store as store
 
     def broken_fill(path, *args):
         with open(os.path.join(path, 'keypoint.npy'), 'wb') as f:
@@ -253,7 +253,7 @@ def test_pool_workers_die_with_the_converter(tmp_path, signum):
 
 _KILLED_WORKER = """
 import os, signal
-from s2i_mm.datasets.converters.pipeline import parse_inputs
+from s2i_mm.converters.pipeline import parse_inputs
 def oom_killed_at_3(item):
     if item == 3:  # as the OOM killer ends a worker
         os.kill(os.getpid(), signal.SIGKILL)

@@ -17,14 +17,14 @@ from fuzzing import JSON_TOKEN, TEXT_TOKEN, fuzz_settings, mutate, record
 from hypothesis import given
 from hypothesis import strategies as st
 
-from s2i_mm.datasets.converters import MalformedInputError
-from s2i_mm.datasets.converters.ntu import read_skeleton_file
-from s2i_mm.datasets.converters.nw_ucla import read_ucla_json
-from s2i_mm.datasets.converters.pku_mmd import (
+from s2i_mm.converters import MalformedInputError
+from s2i_mm.converters.ntu import read_skeleton_file
+from s2i_mm.converters.nw_ucla import read_ucla_json
+from s2i_mm.converters.pku_mmd import (
     read_pku_labels,
     read_pku_skeleton,
 )
-from s2i_mm.datasets.converters.toyota import read_toyota_json
+from s2i_mm.converters.toyota import read_toyota_json
 
 CI_EXAMPLES = 60
 

@@ -4,11 +4,9 @@ import pickle
 import numpy as np
 import pytest
 
-from s2i_mm.datasets import (
-    SkeletonDataError,
-    SkeletonDataset,
-    write_annotation_file,
-)
+from s2i_mm.converters import write_annotation_file
+from s2i_mm.datasets import SkeletonDataset
+from s2i_mm.fileio import SkeletonDataError
 
 SPEC = """name: toy5w
 joint_names: [pelvis, head, lhand, rhand, lfoot]

@@ -6,7 +6,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from ..annotation import SkeletonDataError
+from s2i_mm.fileio.annotation import SkeletonDataError
 
 __all__ = [
     'MalformedInputError', 'read_text', 'read_json', 'is_number',

@@ -23,10 +23,14 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
+from s2i_mm.formats import SkeletonFormatError, resolve_format_reference
+
+from .atomic import atomic_path
 from .restricted_pickle import ForbiddenGlobalError, restricted_load
 
 __all__ = [
     'SkeletonDataError', 'load_annotation_file', 'read_pickle',
+    'merge_score_channel',
     'check_sample', 'check_labels', 'dump_annotation_file',
     'resolve_format'
 ]
@@ -156,7 +160,6 @@ def resolve_format(source: str, given: Optional[str],
             and a recorded one that name different layouts; the message
             names ``source``.
     """
-    from s2i_mm.formats import SkeletonFormatError, resolve_format_reference
     if given is None and recorded is None:
         raise SkeletonDataError(
             f'{source}: the file does not record its skeleton format; pass '
@@ -279,7 +282,32 @@ def dump_annotation_file(data: Dict[str, Any], path: str) -> None:
         data (dict): In the schema of :func:`load_annotation_file`.
         path (str): Destination ``.pkl`` path.
     """
-    from .atomic import atomic_path
     with atomic_path(path) as tmp, open(tmp, 'wb') as f:
         pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
 
+
+def merge_score_channel(ann: Any, channels: Sequence[str]) -> Any:
+    """Merge a separate ``keypoint_score`` into a ``score`` channel.
+
+    Args:
+        ann: One sample; returned as it is unless the format has a
+            ``score`` channel and the sample holds ``keypoint`` ``[M, T, V,
+            C - 1]`` and ``keypoint_score`` ``[M, T, V]`` (mmaction2's 2D
+            layout).
+        channels (Sequence[str]): The format's channels.
+
+    Returns:
+        The sample with one ``keypoint`` ``[M, T, V, C]``.
+    """
+    if (not isinstance(ann, dict) or 'score' not in channels
+            or 'keypoint_score' not in ann):
+        return ann
+    keypoint, score = ann['keypoint'], ann['keypoint_score']
+    if (getattr(keypoint, 'ndim', 0) != 4
+            or keypoint.shape[-1] != len(channels) - 1
+            or getattr(score, 'shape', None) != keypoint.shape[:-1]):
+        return ann
+    ann = {k: v for k, v in ann.items() if k != 'keypoint_score'}
+    ann['keypoint'] = np.concatenate(
+        [keypoint, score[..., None].astype(keypoint.dtype)], axis=-1)
+    return ann

@@ -17,7 +17,7 @@ assigns samples to splits; this module does the rest, the same way for all:
 * the annotation pkl (and optionally the packed store) is written
   all-or-nothing: under a temporary name in the destination directory,
   renamed into place only when everything succeeded (see
-  :mod:`s2i_mm.datasets.atomic`);
+  :mod:`s2i_mm.fileio.atomic`);
 * pool workers end with the converter, however it ends
   (:func:`s2i_mm.utils.process_lifetime.die_with_parent`).
 
@@ -84,15 +84,17 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from s2i_mm.fileio.annotation import SkeletonDataError, dump_annotation_file
+from s2i_mm.fileio.atomic import atomic_path, check_writable
+from s2i_mm.fileio.store import check_store_destination, write_store
+from s2i_mm.formats import rebase_format_reference
 from s2i_mm.utils.process_lifetime import die_with_parent
 
-from ..annotation import SkeletonDataError, dump_annotation_file
-from ..atomic import atomic_path, check_writable
 from .errors import MalformedInputError
 
 __all__ = [
     'default_num_workers', 'parse_inputs', 'check_parsed', 'assemble',
-    'check_outputs', 'write_outputs', 'summarize', 'store_writer',
+    'check_outputs', 'write_outputs', 'summarize',
     'convert_files'
 ]
 
@@ -272,16 +274,6 @@ def assemble(annotations: List[Dict[str, Any]],
     return data
 
 
-def store_writer() -> Optional[Callable[[Dict[str, Any], str], None]]:
-    """The packed-store writer ``s2i_mm.datasets.store.write_store``, or
-    ``None`` when this installation does not provide it."""
-    try:
-        from ..store import write_store
-    except ImportError:
-        return None
-    return write_store
-
-
 def check_outputs(out_file: str, store_dir: Optional[str],
                   items: Sequence[Any] = ()) -> None:
     """Fail before parsing if the outputs cannot be written.
@@ -291,7 +283,7 @@ def check_outputs(out_file: str, store_dir: Optional[str],
             the inputs, in a place where files can be created.
         store_dir (str, optional): Destination of the packed store:
             absent, empty or a store s2i_mm wrote (never another folder;
-            see :func:`s2i_mm.datasets.store.check_store_destination`).
+            see :func:`s2i_mm.fileio.store.check_store_destination`).
         items (Sequence): The input items.
 
     Raises:
@@ -307,7 +299,6 @@ def check_outputs(out_file: str, store_dir: Optional[str],
         raise SkeletonDataError(f'{out_file} is one of the input files')
     check_writable(out_file)
     if store_dir is not None:
-        from ..store import check_store_destination
         check_store_destination(store_dir, overwrite=True)
 
 
@@ -326,20 +317,10 @@ def write_outputs(data: Dict[str, Any], out_file: str,
         out_file (str): Destination ``.pkl``.
         store_dir (str, optional): Destination directory of the packed
             store.
-
-    Raises:
-        RuntimeError: If a store is asked for but this installation has no
-            store writer.
     """
     if store_dir is None:
         dump_annotation_file(data, out_file)
         return
-    write_store = store_writer()
-    if write_store is None:
-        raise RuntimeError(
-            's2i_mm.datasets.store.write_store is not available: cannot '
-            f'write the packed store {store_dir}')
-    from s2i_mm.formats import rebase_format_reference
     store_format = rebase_format_reference(data.get('skeleton_format'),
                                            out_file, store_dir)
     with atomic_path(out_file) as tmp_pkl:

@@ -35,7 +35,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..annotation import SkeletonDataError
+from s2i_mm.fileio.annotation import SkeletonDataError
+
 from .bodies import select_bodies
 from .errors import MalformedInputError, is_number, read_text, to_float32
 from .pipeline import convert_files

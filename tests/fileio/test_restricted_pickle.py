@@ -7,10 +7,10 @@ import pickle
 import mmengine
 import numpy as np
 import pytest
-from _skeleton_data import assert_identical
+from skeleton_data import assert_identical
 
-from s2i_mm.datasets import SkeletonDataError, load_annotation_file
-from s2i_mm.datasets.restricted_pickle import (
+from s2i_mm.fileio import SkeletonDataError, load_annotation_file
+from s2i_mm.fileio.restricted_pickle import (
     ForbiddenGlobalError,
     restricted_load,
 )

@@ -4,12 +4,12 @@ import os
 import time
 
 import pytest
-from _skeleton_data import make_data
+from skeleton_data import make_data
 
-from s2i_mm.datasets import dump_annotation_file
-from s2i_mm.datasets.atomic import atomic_dir, atomic_path
-from s2i_mm.datasets.store import STORE_MARKER, write_store
-from s2i_mm.datasets.temp_files import (
+from s2i_mm.fileio import dump_annotation_file
+from s2i_mm.fileio.atomic import atomic_dir, atomic_path
+from s2i_mm.fileio.store import STORE_MARKER, write_store
+from s2i_mm.fileio.temp_files import (
     STALE_AFTER_S,
     TEMP_PREFIX,
     _writer_id,
@@ -21,7 +21,7 @@ from s2i_testing import run_python
 
 KILLED_WRITER = '''
 import os, signal
-from s2i_mm.datasets.atomic import atomic_dir, atomic_path
+from s2i_mm.fileio.atomic import atomic_dir, atomic_path
 with {writer}({path!r}) as tmp:
     {fill}
     os.kill(os.getpid(), signal.SIGKILL)

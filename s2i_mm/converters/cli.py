@@ -11,14 +11,15 @@ import argparse
 import sys
 from typing import Callable
 
-from s2i_mm.utils.process_lifetime import sigterm_as_exit
-from s2i_mm.utils.tool_args import (
+from s2i_mm.fileio.annotation import SkeletonDataError
+from s2i_mm.utils.custom_imports import (
     add_custom_imports_arg,
     import_custom_modules,
 )
+from s2i_mm.utils.process_lifetime import sigterm_as_exit
 
-from ..annotation import SkeletonDataError
-from .pipeline import default_num_workers, store_writer
+from .labels import split_pattern
+from .pipeline import default_num_workers
 
 __all__ = [
     'converter_parser', 'run_converter', 'positive_int', 'labels_arguments',
@@ -63,15 +64,13 @@ def converter_parser(description: str,
         '--skip-bad', action='store_true',
         help='log malformed input files, leave them out and count them in '
         'the summary, instead of stopping at the first one')
-    if store_writer() is not None:
-        parser.add_argument(
-            '--store', metavar='DIR', default=None,
-            help='also write the memory-mapped packed store to DIR')
+    parser.add_argument(
+        '--store', metavar='DIR', default=None,
+        help='also write the memory-mapped packed store to DIR')
     return parser
 
 
 def _split_pattern(text: str):
-    from .labels import split_pattern
     try:
         return split_pattern(text)
     except ValueError as err:

@@ -35,7 +35,8 @@ from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Set
 
 import numpy as np
 
-from ..annotation import SkeletonDataError
+from s2i_mm.fileio.annotation import SkeletonDataError
+
 from .bodies import select_bodies
 from .errors import MalformedInputError, is_number, read_text, to_float32
 from .pipeline import convert_files
@@ -64,7 +65,7 @@ BENCHMARKS = {
     'ntu120': (32, 120, 'NTU_RGBD120_samples_with_missing_skeletons.txt'),
 }
 DATA_DIR = osp.join(
-    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'data',
+    osp.dirname(osp.dirname(osp.abspath(__file__))), 'data',
     'ntu')
 
 _NAME = re.compile(r'^S(\d{3})C(\d{3})P(\d{3})R(\d{3})A(\d{3})$')

@@ -116,7 +116,7 @@ def write_store(data: Dict[str, Any],
     """Write annotations (already checked) as a store, atomically.
 
     The store is filled in a temporary directory next to ``path`` and
-    renamed into place (see :mod:`~s2i_mm.datasets.atomic`).
+    renamed into place (see :mod:`~s2i_mm.fileio.atomic`).
 
     Args:
         data (dict): In the pkl schema: ``annotations`` (samples with

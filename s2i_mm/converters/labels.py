@@ -27,7 +27,9 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from rich.console import Console
 
-from ..annotation import SkeletonDataError
+from s2i_mm.fileio.annotation import SkeletonDataError
+from s2i_mm.formats import record_format_reference
+
 from .errors import MalformedInputError, read_text
 from .pipeline import Parser, convert_files
 
@@ -350,7 +352,6 @@ def convert_labelled_inputs(parser: Parser,
     Returns:
         dict: The conversion summary (also printed).
     """
-    from s2i_mm.formats import record_format_reference
     items, table, excluded = label_inputs(named, labels_file, classes_file)
     check_split_sources(table, split_patterns)
     report_excluded(excluded, labels_file)

@@ -55,7 +55,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..annotation import SkeletonDataError
+from s2i_mm.fileio.annotation import SkeletonDataError
+
 from .errors import MalformedInputError, json_numbers, read_json
 from .generic import sample_name, user_format
 from .labels import convert_labelled_inputs

@@ -4,9 +4,9 @@ import pickle
 
 import numpy as np
 import pytest
-from _skeleton_data import make_data, make_sample
+from skeleton_data import make_data, make_sample
 
-from s2i_mm.datasets.annotation import (
+from s2i_mm.fileio.annotation import (
     SkeletonDataError,
     check_labels,
     check_sample,

@@ -30,7 +30,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..annotation import SkeletonDataError
+from s2i_mm.fileio.annotation import SkeletonDataError, resolve_format
+from s2i_mm.fileio.store import is_own_store
+
 from .errors import MalformedInputError, is_number, read_text, to_float32
 from .labels import convert_labelled_inputs
 
@@ -52,7 +54,6 @@ def user_format(reference: str):
     Raises:
         SkeletonDataError: An unknown name or a bad spec file.
     """
-    from ..annotation import resolve_format
     return resolve_format(f'--format {reference!r}', reference, None,
                           '--format')
 
@@ -87,7 +88,6 @@ def find_inputs(input_dir: str, extensions: Sequence[str],
         raise FileNotFoundError(f'{input_dir}: not a directory')
     skip = {osp.realpath(p) for p in skip}
     found: Dict[str, str] = {}
-    from ..store import is_own_store
     for folder, dirs, files in os.walk(input_dir, followlinks=True):
         # a packed store (e.g. a --store written into INPUT) holds .npy
         # files that are not sequences

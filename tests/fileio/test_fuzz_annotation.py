@@ -23,12 +23,12 @@ import warnings
 
 import numpy as np
 import pytest
-from _skeleton_data import assert_identical
 from fuzzing import TEXT_TOKEN, fuzz_settings, mutate, record
 from hypothesis import given
 from hypothesis import strategies as st
+from skeleton_data import assert_identical
 
-from s2i_mm.datasets.annotation import (
+from s2i_mm.fileio.annotation import (
     SkeletonDataError,
     check_sample,
     load_annotation_file,

@@ -1,9 +1,9 @@
 """Write an annotation file from samples made in Python: the one call a
-converter of your own needs (``s2i_mm.datasets.write_annotation_file``).
+converter of your own needs (``s2i_mm.converters.write_annotation_file``).
 
 Example::
 
-    from s2i_mm.datasets import write_annotation_file
+    from s2i_mm.converters import write_annotation_file
 
     samples = [dict(frame_dir='clip01', label=0, keypoint=kp)  # [M,T,V,C]
                for ...]
@@ -15,8 +15,14 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from ..annotation import check_labels, check_sample, resolve_format
-from ..preprocess import merge_score_channel
+from s2i_mm.fileio.annotation import (
+    check_labels,
+    check_sample,
+    merge_score_channel,
+    resolve_format,
+)
+from s2i_mm.formats import record_format_reference
+
 from .pipeline import assemble, check_outputs, write_outputs
 
 __all__ = ['write_annotation_file']
@@ -62,7 +68,6 @@ def write_annotation_file(out_file: str,
             sample.
         OSError: An output that cannot be written.
     """
-    from s2i_mm.formats import record_format_reference
     fmt = resolve_format(out_file, skeleton_format, None, 'skeleton_format')
     source = f'{out_file} (not written)'
     annotations: List[Dict[str, Any]] = []

@@ -4,14 +4,10 @@ import sys
 
 import numpy as np
 import pytest
-from _skeleton_data import make_data
+from skeleton_data import make_data
 
-from s2i_mm.datasets import (
-    SkeletonDataError,
-    SkeletonDataset,
-    SkeletonStore,
-    write_store,
-)
+from s2i_mm.datasets import SkeletonDataset
+from s2i_mm.fileio import SkeletonDataError, SkeletonStore, write_store
 
 from s2i_testing import run_cmd
 
