@@ -60,9 +60,10 @@ def _without_checkpoints(cfg):
 def _model(cfg):
     """The built model, and whether this call built it."""
     model_cfg = cfg.model.copy()
-    if 'num_classes' in model_cfg.get('head', {}):
-        assert model_cfg.head.num_classes == cfg.num_classes
-        model_cfg.head.num_classes = 5  # ViT-B is built once per protocol
+    for head in ('head', 'cls_head'):  # mmpretrain's, mmaction2's (GCNs)
+        if 'num_classes' in model_cfg.get(head, {}):
+            assert model_cfg[head].num_classes == cfg.num_classes
+            model_cfg[head].num_classes = 5  # built once per protocol
     # the same network, whatever its weights' file, is built once
     key = repr(_without_checkpoints(model_cfg))
     built = key not in _MODELS
@@ -92,6 +93,10 @@ def test_found_the_configs():
     assert diffmae <= {osp.basename(n) for n in names
                        if 's2i_mae/benchmarks' in n}
     assert sum(n.startswith('projects/skeleton2vec/') for n in names) == 5
+    # GCNs: STGCN++ (joint, bone, motion) and ST-GCN, at the CPU recipe's
+    # scale and at mmaction2's NTU-60 scale
+    assert sum(n.startswith('configs/gcn_cpu/') for n in names) == 4
+    assert sum(n.startswith('configs/gcn/') for n in names) == 4
     assert sum(n.startswith('projects/skeletonmae/') for n in names) == 3
 
 
