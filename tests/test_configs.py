@@ -187,3 +187,41 @@ def _modality_steps(dataset):
 def _preprocess(model, samples):
     data = model.data_preprocessor(pseudo_collate(samples), training=True)
     return data['inputs'], data['data_samples']
+
+
+def _before_modality(pipeline):
+    steps = [step['type'] for step in pipeline]
+    return pipeline[:steps.index('SkeletonModality')]
+
+
+@pytest.mark.parametrize('config', [
+    c for c in CONFIGS if osp.sep + 'gcn_cpu' + osp.sep in c
+] + [c for c in CONFIGS if osp.sep + 'gcn' + osp.sep in c])
+def test_gcn_configs_graph_and_data(config):
+    """A GCN's graph is its dataset's format; at CPU scale it trains on
+    what the S2I CPU recipe's supervised config trains on: the dataset,
+    split, preprocessing, frame sampling and augmentation (every step
+    before the stream), batch and epochs."""
+    cfg = Config.fromfile(config)
+    layouts = {cfg[f'{loader}_dataloader'].dataset.skeleton_format
+               for loader in ('train', 'val', 'test')}
+    assert layouts == {cfg.model.backbone.graph_cfg.layout}
+    assert cfg.model.cls_head.num_classes == cfg.num_classes
+    if osp.sep + 'gcn_cpu' + osp.sep not in config:
+        assert layouts == {'ntu25'}
+        assert cfg.train_dataloader.dataset.ann_file == (
+            'data/ntu/ntu60_3d.pkl')
+        return
+    s2i = Config.fromfile(osp.join(
+        REPO, 'configs', 's2i_mae_cpu',
+        'vit-w128-p8_scratch-1xb64-100e_s2i32-cpu.py'))
+    for loader in ('train', 'val', 'test'):
+        ours, theirs = cfg[f'{loader}_dataloader'], s2i[f'{loader}_dataloader']
+        assert ours.batch_size == theirs.batch_size == 64
+        assert {k: v for k, v in ours.dataset.items() if k != 'pipeline'} == {
+            k: v for k, v in theirs.dataset.items() if k != 'pipeline'}
+        assert _before_modality(ours.dataset.pipeline) == _before_modality(
+            theirs.dataset.pipeline)
+    assert any(step['type'] == 'RandomSkeletonAffine'
+               for step in cfg.train_dataloader.dataset.pipeline)
+    assert cfg.train_cfg.max_epochs == s2i.train_cfg.max_epochs == 100

@@ -12,5 +12,5 @@ param_scheduler = [
     dict(type='CosineAnnealingLR', eta_min=0, T_max=80, by_epoch=True,
          convert_to_iter_based=True)
 ]
-train_cfg = dict(by_epoch=True, max_epochs=80, val_begin=5, val_interval=5)
+train_cfg = dict(by_epoch=True, max_epochs=80, val_interval=5)
 auto_scale_lr = dict(enable=False, base_batch_size=128)
