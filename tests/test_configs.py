@@ -194,9 +194,12 @@ def _before_modality(pipeline):
     return pipeline[:steps.index('SkeletonModality')]
 
 
-@pytest.mark.parametrize('config', [
-    c for c in CONFIGS if osp.sep + 'gcn_cpu' + osp.sep in c
-] + [c for c in CONFIGS if osp.sep + 'gcn' + osp.sep in c])
+GCN_CONFIGS = [c for c in CONFIGS if osp.relpath(c, REPO).split(osp.sep)[
+    :2] in (['configs', 'gcn'], ['configs', 'gcn_cpu'])]
+
+
+@pytest.mark.parametrize(
+    'config', GCN_CONFIGS, ids=[osp.relpath(c, REPO) for c in GCN_CONFIGS])
 def test_gcn_configs_graph_and_data(config):
     """A GCN's graph is its dataset's format; at CPU scale it trains on
     what the S2I CPU recipe's supervised config trains on: the dataset,
