@@ -1,6 +1,7 @@
 """benchmarks/gcn_step_time.py runs end to end on a tiny batch and prints
 the figures its documentation promises (not asserted: machine-bound)."""
 import json
+import math
 import sys
 
 from s2i_testing import run_cmd
@@ -23,3 +24,4 @@ def test_gcn_step_time_prints_per_sample_times_and_ratios():
     for row in models.values():
         assert row['step_ms_per_sample'] > 0 and row['data_ms_per_sample'] > 0
         assert row['params'] > 0
+        assert math.isfinite(row['last_loss'])  # the steps trained
