@@ -17,8 +17,8 @@ machine drifts over all of them alike; each figure is the median over
 passes, per sample, and its ratio to the first model's is printed.
 
 The last line printed is JSON: per model ``step_ms_per_sample``,
-``data_ms_per_sample``, ``samples_per_s``, ``params``, ``input_shape``
-and ``step_ratio_to_first`` / ``data_ratio_to_first``.
+``data_ms_per_sample``, ``samples_per_s``, ``params``, ``input_shape``,
+``last_loss`` and ``step_ratio_to_first`` / ``data_ratio_to_first``.
 
 Usage::
 
@@ -140,10 +140,11 @@ def main(argv=None):
 
         def step(name, batch):
             model, optim_wrapper, _ = runs[name]
-            model.train_step(batch, optim_wrapper)
+            losses[name] = float(
+                model.train_step(batch, optim_wrapper)['loss'])
 
         times = {name: dict(step=[], data=[]) for name in runs}
-        shapes = {}
+        shapes, losses = {}, {}
         for i in range(args.warmup + args.steps):
             for name in runs:
                 start = time.perf_counter()
@@ -172,6 +173,7 @@ def main(argv=None):
             samples_per_s=round(1000 / ms['step'], 1),
             params=sum(p.numel() for p in model.parameters()),
             input_shape=shapes[name],
+            last_loss=round(losses[name], 4),
             step_ratio_to_first=round(ms['step'] / first['step'], 3),
             data_ratio_to_first=round(ms['data'] / first['data'], 3))
         summary['models'][name] = row

@@ -1,10 +1,12 @@
 """A skeleton format as mmaction2's GCN graph layout: the layout dict, and
 the adjacency mmaction2's ``Graph`` builds from it, against the format's
 own tables."""
+import importlib
+
 import numpy as np
 import pytest
 from mmaction.models.utils.graph import Graph
-from mocap30_layout import MOCAP30, write_yaml_spec
+from mocap30_layout import MOCAP30, write_plugin_module, write_yaml_spec
 
 from s2i_mm.formats import (
     MMACTION_LAYOUTS,
@@ -109,3 +111,17 @@ def test_graph_cfg_names_a_format_or_an_upstream_layout(tmp_path):
     assert gcn_graph_cfg(given) == given
     with pytest.raises(SkeletonFormatError, match='kinect20'):
         gcn_graph_cfg(dict(layout='kinect21'))  # lists the known ones
+
+
+def test_a_plugin_registered_format_is_a_graph_layout(tmp_path, monkeypatch):
+    """A layout a user module registers (what custom_imports loads)."""
+    write_plugin_module(tmp_path, 'gcn_layout_plugin', 'mocap30_plugin_gcn')
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(SkeletonFormatError):
+        gcn_layout('mocap30_plugin_gcn')  # not imported yet
+    importlib.import_module('gcn_layout_plugin')
+    layout = gcn_layout('mocap30_plugin_gcn')
+    names = [row[0] for row in MOCAP30]
+    assert layout['num_node'] == 30
+    assert {(names[c], names[p]) for c, p in layout['inward']} == {
+        (name, parent) for name, parent, _ in MOCAP30 if parent is not None}

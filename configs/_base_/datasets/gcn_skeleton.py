@@ -5,7 +5,8 @@
 # bone from the format's tree, motion) -> FormatGCNInput ([clips, persons,
 # T, V, C]) -> PackActionInputs. Differences to mmaction2's configs: the
 # centring that mmaction2's PreNormalize3D does per sample per epoch happens
-# once per dataset (SkeletonDataset's `preprocess`; its rotation is
+# once per dataset (SkeletonDataset's `preprocess`; its rotation, spine to z
+# and shoulders to x, is not applied: the nearest option is
 # `preprocess=dict(align=True)`), and bones come from the format, any layout
 # (mmaction2's GenSkeFeat knows 'nturgb+d', 'openpose', 'coco').
 # Dataset files inherit this and set ann_file / split / skeleton_format.
