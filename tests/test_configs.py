@@ -60,9 +60,10 @@ def _without_checkpoints(cfg):
 def _model(cfg):
     """The built model, and whether this call built it."""
     model_cfg = cfg.model.copy()
-    if 'num_classes' in model_cfg.get('head', {}):
-        assert model_cfg.head.num_classes == cfg.num_classes
-        model_cfg.head.num_classes = 5  # ViT-B is built once per protocol
+    for head in ('head', 'cls_head'):  # mmpretrain's, mmaction2's (GCNs)
+        if 'num_classes' in model_cfg.get(head, {}):
+            assert model_cfg[head].num_classes == cfg.num_classes
+            model_cfg[head].num_classes = 5  # built once per protocol
     # the same network, whatever its weights' file, is built once
     key = repr(_without_checkpoints(model_cfg))
     built = key not in _MODELS
@@ -92,6 +93,10 @@ def test_found_the_configs():
     assert diffmae <= {osp.basename(n) for n in names
                        if 's2i_mae/benchmarks' in n}
     assert sum(n.startswith('projects/skeleton2vec/') for n in names) == 5
+    # GCNs: STGCN++ (joint, bone, motion) and ST-GCN, at the CPU recipe's
+    # scale and at mmaction2's NTU-60 scale
+    assert sum(n.startswith('configs/gcn_cpu/') for n in names) == 4
+    assert sum(n.startswith('configs/gcn/') for n in names) == 4
     assert sum(n.startswith('projects/skeletonmae/') for n in names) == 3
 
 
@@ -182,3 +187,44 @@ def _modality_steps(dataset):
 def _preprocess(model, samples):
     data = model.data_preprocessor(pseudo_collate(samples), training=True)
     return data['inputs'], data['data_samples']
+
+
+def _before_modality(pipeline):
+    steps = [step['type'] for step in pipeline]
+    return pipeline[:steps.index('SkeletonModality')]
+
+
+GCN_CONFIGS = [c for c in CONFIGS if osp.relpath(c, REPO).split(osp.sep)[
+    :2] in (['configs', 'gcn'], ['configs', 'gcn_cpu'])]
+
+
+@pytest.mark.parametrize(
+    'config', GCN_CONFIGS, ids=[osp.relpath(c, REPO) for c in GCN_CONFIGS])
+def test_gcn_configs_graph_and_data(config):
+    """A GCN's graph is its dataset's format; at CPU scale it trains on
+    what the S2I CPU recipe's supervised config trains on: the dataset,
+    split, preprocessing, frame sampling and augmentation (every step
+    before the stream), batch and epochs."""
+    cfg = Config.fromfile(config)
+    layouts = {cfg[f'{loader}_dataloader'].dataset.skeleton_format
+               for loader in ('train', 'val', 'test')}
+    assert layouts == {cfg.model.backbone.graph_cfg.layout}
+    assert cfg.model.cls_head.num_classes == cfg.num_classes
+    if osp.sep + 'gcn_cpu' + osp.sep not in config:
+        assert layouts == {'ntu25'}
+        assert cfg.train_dataloader.dataset.ann_file == (
+            'data/ntu/ntu60_3d.pkl')
+        return
+    s2i = Config.fromfile(osp.join(
+        REPO, 'configs', 's2i_mae_cpu',
+        'vit-w128-p8_scratch-1xb64-100e_s2i32-cpu.py'))
+    for loader in ('train', 'val', 'test'):
+        ours, theirs = cfg[f'{loader}_dataloader'], s2i[f'{loader}_dataloader']
+        assert ours.batch_size == theirs.batch_size == 64
+        assert {k: v for k, v in ours.dataset.items() if k != 'pipeline'} == {
+            k: v for k, v in theirs.dataset.items() if k != 'pipeline'}
+        assert _before_modality(ours.dataset.pipeline) == _before_modality(
+            theirs.dataset.pipeline)
+    assert any(step['type'] == 'RandomSkeletonAffine'
+               for step in cfg.train_dataloader.dataset.pipeline)
+    assert cfg.train_cfg.max_epochs == s2i.train_cfg.max_epochs == 100

@@ -15,6 +15,7 @@ from .format_registry import (
     load_format_spec,
     register_format,
 )
+from .gcn_layout import MMACTION_LAYOUTS, gcn_graph_cfg, gcn_layout
 from .skeleton_format import (
     BODY_PARTS,
     SkeletonFormat,
@@ -24,8 +25,9 @@ from .skeleton_format import (
 
 __all__ = [
     'BODY_PARTS', 'COCO17', 'FORMATS', 'FormatRegistry', 'KINECT20',
-    'LCRNET13', 'NTU25', 'SPEC_EXTENSIONS', 'SkeletonFormat',
-    'SkeletonFormatError', 'derive_s2i_order', 'get_format', 'is_spec_path',
+    'LCRNET13', 'MMACTION_LAYOUTS', 'NTU25', 'SPEC_EXTENSIONS',
+    'SkeletonFormat', 'SkeletonFormatError', 'derive_s2i_order',
+    'gcn_graph_cfg', 'gcn_layout', 'get_format', 'is_spec_path',
     'list_formats', 'load_format_spec', 'rebase_format_reference',
     'record_format_reference', 'register_format', 'resolve_format_reference'
 ]

@@ -1,0 +1,3 @@
+from .format_gcn import AAGCN, STGCN
+
+__all__ = ['AAGCN', 'STGCN']
