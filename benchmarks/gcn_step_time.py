@@ -67,8 +67,8 @@ def parse_args(argv=None):
 def _fixture(directory, batch_size, seed):
     """An annotation file of synthetic ``kinect20`` sequences (at least a
     batch of them), every one in split ``train``."""
-    from s2i_mm.datasets.annotation import dump_annotation_file
     from s2i_mm.datasets.synthetic import CLASSES, generate
+    from s2i_mm.fileio.annotation import dump_annotation_file
     per_class = -(-batch_size // len(CLASSES))
     data = generate(num_per_class=per_class, seed=seed,
                     formats=('kinect20', ))['kinect20']

@@ -14,9 +14,9 @@ from mmengine.registry import MODELS as ROOT_MODELS
 from mmpretrain.models.losses import CrossEntropyLoss as MMPretrainCE
 from mocap30_layout import write_yaml_spec
 
-from s2i_mm.datasets.annotation import dump_annotation_file
 from s2i_mm.datasets.synthetic import generate
 from s2i_mm.datasets.transforms import SkeletonModality
+from s2i_mm.fileio.annotation import dump_annotation_file
 from s2i_mm.formats import get_format
 from s2i_mm.models import AAGCN, STGCN
 from s2i_mm.registry import DATASETS, MODELS

@@ -8,7 +8,7 @@ import numpy as np
 from mmengine.runner import CheckpointLoader
 from mocap30_layout import MOCAP30, write_yaml_spec
 
-from s2i_mm.datasets import write_annotation_file
+from s2i_mm.converters import write_annotation_file
 
 from s2i_testing import REPO, run_cmd
 
