@@ -23,7 +23,16 @@ sample whose name matches ``REGEX`` (:func:`re.search`) goes to split
 """
 import csv
 import re
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import (
+    Any,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+)
 
 from rich.console import Console
 
@@ -115,13 +124,153 @@ def _rows(path: str) -> Iterable[Tuple[int, List[str]]]:
                                   reader.line_num) from None
 
 
-def _column_splits(column: str, value: str) -> str:
-    return value if column == 'split' else f'{column}_{value}'
+def _protocol_columns(path: str,
+                      rows: Iterator[Tuple[int, List[str]]]) -> List[str]:
+    """Read the header row ``name,label[,protocol...]`` off ``rows``.
+
+    Returns:
+        list[str]: The protocol columns (those after ``name,label``).
+
+    Raises:
+        MalformedInputError: Another header, or a protocol column that is
+            empty, repeated or named ``name`` / ``label``.
+    """
+    line, header = next(rows, (1, []))
+    if header[:2] != ['name', 'label']:
+        raise MalformedInputError(
+            path, f'the header row must start with name,label (got '
+            f'{",".join(header)!r:.80})', line)
+    protocols = header[2:]
+    for column in protocols:
+        if not column or column in ('name', 'label') or \
+                protocols.count(column) > 1:
+            raise MalformedInputError(
+                path, f'protocol column {column!r} is empty, repeated or '
+                'reserved', line)
+    return protocols
+
+
+def _sample_rows(path: str, rows: Iterable[Tuple[int, List[str]]],
+                 width: int) -> Iterator[Tuple[int, List[str]]]:
+    """The sample rows after the header, each with ``width`` cells, a name
+    not seen before and a label cell.
+
+    Raises:
+        MalformedInputError: Naming the line of the first row that is not.
+    """
+    first_line: Dict[str, int] = {}
+    for line, cells in rows:
+        if len(cells) != width:
+            raise MalformedInputError(
+                path, f'{len(cells)} cells, the header has {width}', line)
+        name, label = cells[:2]
+        if not name:
+            raise MalformedInputError(path, 'empty sample name', line)
+        if name in first_line:
+            raise MalformedInputError(
+                path, f'sample {name!r} is already labelled on line '
+                f'{first_line[name]}', line)
+        if not label:
+            raise MalformedInputError(path, f'sample {name!r}: empty label',
+                                      line)
+        first_line[name] = line
+        yield line, cells
+
+
+class _LabelCells:
+    """Label cells checked as they are read, then resolved to indices.
+
+    With ``classes`` a cell equal to a class name is that class and any
+    other cell must be an index below the number of classes; without, the
+    cells must be all indices or all names (the classes are then the
+    sorted names).
+
+    Args:
+        path (str): The labels file, for errors.
+        classes (Sequence[str], optional): The class names of ``--classes``.
+    """
+
+    def __init__(self, path: str, classes: Optional[Sequence[str]]):
+        self.path = path
+        self.classes = None if classes is None else list(classes)
+        self.index = {name: i for i, name in enumerate(self.classes or ())}
+        self.cells: Dict[str, str] = {}
+        self._first_kind: Optional[Tuple[bool, int]] = None  # without classes
+
+    def add(self, name: str, label: str, line: int) -> None:
+        """Check the label cell of sample ``name`` and keep it.
+
+        Raises:
+            MalformedInputError: A negative index, an index beyond the
+                classes, a name that is not a class, or (without classes)
+                an index after a name or a name after an index.
+        """
+        is_index = label not in self.index and bool(_INTEGER.match(label))
+        if is_index and int(label) < 0:
+            problem = f'label {label} is negative'
+        elif self.classes is not None:
+            problem = self._against_classes(label, is_index)
+        else:
+            problem = self._against_first_row(label, is_index, line)
+        if problem:
+            raise MalformedInputError(self.path,
+                                      f'sample {name!r}: {problem}', line)
+        self.cells[name] = label
+
+    def _against_classes(self, label: str, is_index: bool) -> Optional[str]:
+        """What is wrong with a cell given ``--classes``, if anything."""
+        if is_index and int(label) >= len(self.classes):
+            return (f'label {label} but --classes names {len(self.classes)} '
+                    'classes')
+        if not is_index and label not in self.index:
+            return f'label {label!r} is not a class of --classes'
+        return None
+
+    def _against_first_row(self, label: str, is_index: bool,
+                           line: int) -> Optional[str]:
+        """Without ``--classes``: an index after a name or a name after an
+        index is wrong."""
+        if self._first_kind is None:
+            self._first_kind = (is_index, line)
+        elif self._first_kind[0] != is_index:
+            kinds = ('a class name', 'an index')
+            return (f'label {label!r} is {kinds[is_index]} but line '
+                    f'{self._first_kind[1]} has {kinds[not is_index]}; '
+                    'without --classes use indices only or names only')
+        return None
+
+    def resolve(self) -> Tuple[Dict[str, int], Optional[List[str]]]:
+        """Sample name -> 0-based label, and the class names (None when
+        the cells were indices and no classes were given)."""
+        if self.classes is None and self._first_kind is not None and \
+                not self._first_kind[0]:
+            self.classes = sorted(set(self.cells.values()))
+            self.index = {name: i for i, name in enumerate(self.classes)}
+        labels = {
+            name: self.index[cell] if cell in self.index else int(cell)
+            for name, cell in self.cells.items()
+        }
+        return labels, self.classes
+
+
+def _protocol_splits(protocols: Sequence[str],
+                     rows: Iterable[Tuple[str, Sequence[str]]]
+                     ) -> Dict[str, List[str]]:
+    """Split name -> sample names (file order), from ``(sample name,
+    protocol cells)`` rows: a non-empty cell ``v`` of column ``c`` puts the
+    sample in split ``c_v``, or ``v`` for column ``split``."""
+    splits: Dict[str, List[str]] = {}
+    for name, cells in rows:
+        for column, value in zip(protocols, cells):
+            if value:
+                split = value if column == 'split' else f'{column}_{value}'
+                splits.setdefault(split, []).append(name)
+    return splits
 
 
 def read_labels(path: str,
                 classes: Optional[Sequence[str]] = None) -> LabelTable:
-    """Read a labels file (see the module docstring for its layout).
+    """Read a labels file (layout: the module docstring).
 
     Args:
         path (str): The CSV file.
@@ -139,80 +288,20 @@ def read_labels(path: str,
             mix indices and names without ``classes``, no rows.
     """
     rows = iter(_rows(path))
-    header_line, header = next(rows, (1, []))
-    if header[:2] != ['name', 'label']:
-        raise MalformedInputError(
-            path, f'the header row must start with name,label (got '
-            f'{",".join(header)!r:.80})', header_line)
-    protocols = header[2:]
-    for column in protocols:
-        if not column or column in ('name', 'label') or \
-                protocols.count(column) > 1:
-            raise MalformedInputError(
-                path, f'protocol column {column!r} is empty, repeated or '
-                'reserved', header_line)
-    class_index = (None if classes is None else
-                   {name: i for i, name in enumerate(classes)})
-    raw: Dict[str, str] = {}
+    protocols = _protocol_columns(path, rows)
+    label_cells = _LabelCells(path, classes)
     lines: Dict[str, int] = {}
-    splits: Dict[str, List[str]] = {}
-    first_kind: Optional[Tuple[bool, int]] = None
-    for line, cells in rows:
-        if len(cells) != len(header):
-            raise MalformedInputError(
-                path, f'{len(cells)} cells, the header has {len(header)}',
-                line)
+    protocol_cells = []
+    for line, cells in _sample_rows(path, rows, 2 + len(protocols)):
         name, label = cells[:2]
-        if not name:
-            raise MalformedInputError(path, 'empty sample name', line)
-        if name in lines:
-            raise MalformedInputError(
-                path, f'sample {name!r} is already labelled on line '
-                f'{lines[name]}', line)
-        if not label:
-            raise MalformedInputError(path, f'sample {name!r}: empty label',
-                                      line)
-        is_index = (class_index is None or label not in class_index) and \
-            bool(_INTEGER.match(label))
-        if is_index and int(label) < 0:
-            raise MalformedInputError(
-                path, f'sample {name!r}: label {label} is negative', line)
-        if class_index is not None:
-            if is_index and int(label) >= len(class_index):
-                raise MalformedInputError(
-                    path, f'sample {name!r}: label {label} but --classes '
-                    f'names {len(class_index)} classes', line)
-            if not is_index and label not in class_index:
-                raise MalformedInputError(
-                    path, f'sample {name!r}: label {label!r} is not a class '
-                    'of --classes', line)
-        elif first_kind is None:
-            first_kind = (is_index, line)
-        elif first_kind[0] != is_index:
-            raise MalformedInputError(
-                path, f'sample {name!r}: label {label!r} is '
-                f'{"an index" if is_index else "a class name"} but line '
-                f'{first_kind[1]} has '
-                f'{"a class name" if is_index else "an index"}; without '
-                '--classes use indices only or names only', line)
-        raw[name] = label
+        label_cells.add(name, label, line)
         lines[name] = line
-        for column, value in zip(protocols, cells[2:]):
-            if value:
-                splits.setdefault(_column_splits(column, value),
-                                  []).append(name)
-    if not raw:
+        protocol_cells.append((name, cells[2:]))
+    if not lines:
         raise MalformedInputError(path, 'no sample rows after the header')
-    if class_index is None and first_kind is not None and not first_kind[0]:
-        classes = sorted(set(raw.values()))
-        class_index = {name: i for i, name in enumerate(classes)}
-    labels = {
-        name: class_index[label] if class_index is not None
-        and label in class_index else int(label)
-        for name, label in raw.items()
-    }
-    return LabelTable(path, labels, lines,
-                      None if classes is None else list(classes), splits)
+    labels, class_names = label_cells.resolve()
+    return LabelTable(path, labels, lines, class_names,
+                      _protocol_splits(protocols, protocol_cells))
 
 
 def split_pattern(text: str) -> Tuple[str, 're.Pattern']:
