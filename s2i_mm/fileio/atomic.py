@@ -1,10 +1,9 @@
 """All-or-nothing outputs: write under a temporary name, then rename.
 
 The temporary file or folder lies in the destination directory and is
-named by :mod:`.temp_files` (``.s2i-tmp-...``). A writer that fails, or is
-stopped by an exception (Ctrl-C; SIGTERM in the tools), removes it; one
-killed outright leaves it, and the next writer into that directory removes
-it (:func:`~.temp_files.sweep_stale`). An existing destination is replaced
+named by :mod:`.temp_files` (``.s2i-tmp-...``). A writer that fails or is
+stopped by an exception removes it; one killed outright leaves it for
+:func:`~.temp_files.sweep_stale`. An existing destination is replaced
 only where the caller says it may be.
 """
 import contextlib
@@ -13,7 +12,7 @@ import os.path as osp
 import tempfile
 from typing import Callable, Iterator, Optional
 
-from .temp_files import remove, sweep_stale, temp_name, temp_prefix
+from .temp_files import TEMP_PREFIX, remove, sweep_stale, temp_name
 
 __all__ = ['atomic_path', 'atomic_dir', 'check_writable']
 
@@ -50,7 +49,7 @@ def check_writable(path: str) -> None:
         raise NotADirectoryError(
             f'cannot write {path}: {ancestor} is not a directory')
     try:
-        fd, probe = tempfile.mkstemp(prefix=temp_prefix(), dir=ancestor)
+        fd, probe = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=ancestor)
     except OSError as err:
         raise PermissionError(f'cannot write {path}: nothing can be created '
                               f'in {ancestor} ({err.strerror})') from None
@@ -76,7 +75,7 @@ def atomic_path(path: str) -> Iterator[str]:
         raise IsADirectoryError(f'{path} is a directory; name a file')
     os.makedirs(osp.dirname(path), exist_ok=True)
     sweep_stale(osp.dirname(path))
-    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(), suffix=_suffix(path),
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=_suffix(path),
                                dir=osp.dirname(path))
     os.close(fd)
     os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private
@@ -124,7 +123,7 @@ def atomic_dir(path: str,
     parent = osp.dirname(path)
     os.makedirs(parent, exist_ok=True)
     sweep_stale(parent)
-    tmp = tempfile.mkdtemp(prefix=temp_prefix(), suffix=_suffix(path),
+    tmp = tempfile.mkdtemp(prefix=TEMP_PREFIX, suffix=_suffix(path),
                            dir=parent)
     os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private
     try:

@@ -9,13 +9,7 @@ from skeleton_data import make_data
 from s2i_mm.fileio import dump_annotation_file
 from s2i_mm.fileio.atomic import atomic_dir, atomic_path
 from s2i_mm.fileio.store import STORE_MARKER, write_store
-from s2i_mm.fileio.temp_files import (
-    STALE_AFTER_S,
-    TEMP_PREFIX,
-    _writer_id,
-    sweep_stale,
-    temp_prefix,
-)
+from s2i_mm.fileio.temp_files import STALE_AFTER_S, TEMP_PREFIX, sweep_stale
 
 from s2i_testing import run_python
 
@@ -28,9 +22,18 @@ with {writer}({path!r}) as tmp:
 '''
 
 
+def _age(path, age_s):
+    """Set the modification time of ``path`` (and of its direct entries)
+    ``age_s`` seconds back."""
+    stamp = time.time() - age_s
+    for entry in [path, *(path.iterdir() if path.is_dir() else ())]:
+        os.utime(entry, (stamp, stamp))
+    return path
+
+
 @pytest.mark.parametrize('writer', ['atomic_path', 'atomic_dir'])
-def test_a_killed_writer_leaves_a_temp_the_next_writer_removes(tmp_path,
-                                                               writer):
+def test_a_killed_writer_leaves_a_temp_the_next_writer_removes_once_stale(
+        tmp_path, writer):
     out = tmp_path / 'out'
     fill = ("open(tmp, 'wb').write(b'half')" if writer == 'atomic_path' else
             "open(os.path.join(tmp, 'x'), 'wb').write(b'half')")
@@ -38,37 +41,55 @@ def test_a_killed_writer_leaves_a_temp_the_next_writer_removes(tmp_path,
                check=False)
     (debris, ) = os.listdir(tmp_path)
     assert debris.startswith(TEMP_PREFIX) and debris.endswith('-out')
-    if writer == 'atomic_path':
-        dump_annotation_file(make_data(), str(out))
-    else:
-        write_store(make_data(), str(out))
-    assert os.listdir(tmp_path) == ['out']
+
+    def write(name):
+        if writer == 'atomic_path':
+            dump_annotation_file(make_data(), str(tmp_path / name))
+        else:
+            write_store(make_data(), str(tmp_path / name))
+
+    write('out')  # young: it could be a live writer's, so it stays
+    assert sorted(os.listdir(tmp_path)) == sorted([debris, 'out'])
+    _age(tmp_path / debris, STALE_AFTER_S + 60)
+    write('out2')
+    assert sorted(os.listdir(tmp_path)) == ['out', 'out2']
 
 
-def _fake_temp(directory, writer, pid, age_s):
-    path = directory / f'{TEMP_PREFIX}{writer}-{pid}-r{age_s}-x.pkl'
-    path.write_text('')
-    stamp = time.time() - age_s
-    os.utime(path, (stamp, stamp))
-    return path
+def test_temps_are_swept_by_age_alone(tmp_path):
+    def temp(name, age_s, folder=False):
+        path = tmp_path / f'{TEMP_PREFIX}{name}'
+        if folder:
+            path.mkdir()
+            (path / 'keypoint.npy').write_text('')
+        else:
+            path.write_text('')
+        return _age(path, age_s)
 
-
-def test_only_stale_temps_are_swept(tmp_path):
-    dead = run_python('import os; print(os.getpid())').stdout.strip()
-    me = _writer_id()
-    live = _fake_temp(tmp_path, me, os.getpid(), 0)
-    old_live = _fake_temp(tmp_path, me, os.getpid(), STALE_AFTER_S + 60)
-    killed = _fake_temp(tmp_path, me, dead, 0)
-    elsewhere = _fake_temp(tmp_path, 'deadbeef', 1, 3600)
-    elsewhere_old = _fake_temp(tmp_path, 'deadbeef', 1, STALE_AFTER_S + 60)
+    young = temp('young-x.pkl', STALE_AFTER_S - 60)
+    old = temp('old-x.pkl', STALE_AFTER_S + 60)
+    old_dir = temp('old-store', STALE_AFTER_S + 60, folder=True)
+    filling = temp('filling-store', STALE_AFTER_S + 60, folder=True)
+    os.utime(filling / 'keypoint.npy')  # its file changed just now
     user = tmp_path / '.x.pkl.tmp'  # not ours, whatever its age
     user.write_text('')
     os.utime(user, (0, 0))
-    assert sweep_stale(str(tmp_path)) == 3
+    assert sweep_stale(str(tmp_path)) == 2
     assert sorted(os.listdir(tmp_path)) == sorted(
-        p.name for p in (live, elsewhere, user))
-    assert not any(p.exists() for p in (old_live, killed, elsewhere_old))
-    assert temp_prefix().startswith(f'{TEMP_PREFIX}{me}-{os.getpid()}-')
+        p.name for p in (young, filling, user))
+    assert not old.exists() and not old_dir.exists()
+
+
+@pytest.mark.parametrize('writer', [atomic_path, atomic_dir])
+def test_a_live_writers_temp_survives_another_writer_in_its_directory(
+        tmp_path, writer):
+    with writer(str(tmp_path / 'slow')) as tmp:
+        if writer is atomic_dir:
+            # a store being filled: its files change, the folder does not
+            (tmp_path / tmp / 'keypoint.npy').write_text('half')
+            os.utime(tmp, (0, 0))
+        dump_annotation_file(make_data(), str(tmp_path / 'quick.pkl'))
+        assert os.path.exists(tmp)
+    assert sorted(os.listdir(tmp_path)) == ['quick.pkl', 'slow']
 
 
 def test_atomic_dir_replaces_only_what_it_may(tmp_path):
