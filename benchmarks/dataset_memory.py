@@ -1,29 +1,9 @@
 """Memory of DataLoader workers: pkl-backed vs store-backed SkeletonDataset.
 
-Builds an NTU-120-sized synthetic set (100,000 sequences by default) of
-cheap random-walk skeletons, writes it once as an annotation pkl and once
-as a packed store, then, in a fresh process per case, iterates the whole
-dataset through a ``torch.utils.data.DataLoader`` with 1 and with 4
-workers. A thread samples the proportional set size (PSS, from
-``/proc/<pid>/smaps_rollup``) of the process and all its descendants every
-0.1 s; a case reports its peak. Pages shared between processes count once
-in total, split among them, so the figure is the real memory the tree
-costs.
-
-Size choice: ``T`` is uniform in ``[--min-frames, --max-frames]``
-(default 32-64, mean 48) and 15 % of the sequences have two bodies, 25
-joints x 3 coordinates, float32: about 1.7 GB of keypoints for 100,000
-sequences. NTU-120's real sequences are longer (about 80 frames on
-average); the shorter ``T`` keeps the pkl case (which holds the file's
-objects and mmengine's serialized copy while loading) within a 24 GB
-machine and the run within a few minutes. Memory ratios do not depend on
-``T``.
-
-The last line printed is JSON with the four peaks (MiB) and the ratios
-``store_4w_over_1w``, ``pkl_4w_over_1w`` and ``store_over_pkl_4w``.
-Note that mmengine's ``BaseDataset`` already serializes the pkl's samples
-into one numpy buffer (``serialize_data=True``), which keeps forked workers
-from copying them; the pkl's cost is the loading process's own memory.
+Writes an NTU-120-sized synthetic set as an annotation pkl and as a packed
+store, iterates each through a DataLoader with 1 and 4 workers in a fresh
+process, and reports the peak proportional set size of the process tree.
+Method, size choice and figures: see docs/benchmarks.md, "Dataset memory".
 
 Usage::
 

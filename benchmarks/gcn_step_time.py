@@ -1,32 +1,16 @@
 """Training-step cost of a GCN and of the S2I CPU recipe's ViT, side by side.
 
-Builds the model, the optimiser (the config's ``optim_wrapper``) and the
-training data pipeline of each config (default: the S2I CPU recipe's
-supervised-from-scratch ViT and STGCN++ at the same scale, both on the
-recipe's NW-UCLA settings: ``kinect20``, 20 joints, 32 frames), feeds each
-pipeline the same synthetic ``kinect20`` sequences, and times, per model:
-
-* ``step``: one full training step on a batch from its own pipeline,
-  ``model.train_step`` (data preprocessor, forward, loss, backward,
-  optimiser step);
-* ``data``: the pipeline on the batch's samples (sampling, augmentation,
-  stream, S2I image or GCN input, packing), for comparison.
-
-The models run in turns, one step each per pass, so the load of a shared
-machine drifts over all of them alike; each figure is the median over
-passes, per sample, and its ratio to the first model's is printed.
-
-The last line printed is JSON: per model ``step_ms_per_sample``,
-``data_ms_per_sample``, ``samples_per_s``, ``params``, ``input_shape``,
-``last_loss`` and ``step_ratio_to_first`` / ``data_ratio_to_first``.
+Builds each config's model, optimiser and training pipeline, feeds the
+pipelines the same synthetic ``kinect20`` sequences, and times full
+training steps and the pipeline per sample, the models in turns. Method
+and figures: see docs/benchmarks.md, "GCN against S2I, step time".
 
 Usage::
 
     python benchmarks/gcn_step_time.py                     # batch 16, 1 thread
     python benchmarks/gcn_step_time.py --threads 2 --configs \\
         configs/s2i_mae_cpu/vit-w128-p8_scratch-1xb64-100e_s2i32-cpu.py \\
-        configs/gcn_cpu/stgcnpp_1xb64-joint-100e_gcn32-cpu.py \\
-        configs/gcn_cpu/stgcn_1xb64-joint-100e_gcn32-cpu.py
+        configs/gcn_cpu/stgcnpp_1xb64-joint-100e_gcn32-cpu.py
 """
 import argparse
 import contextlib

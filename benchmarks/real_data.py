@@ -46,10 +46,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, REPO)
-
-from s2i_mm.utils.tool_steps import (  # noqa: E402
+from s2i_mm.apis.tool_jobs import (
     TEST_METRICS,
     Step,
     StepFailed,
@@ -60,6 +57,8 @@ from s2i_mm.utils.tool_steps import (  # noqa: E402
     schedule_options,
     tool,
 )
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 CONFIGS = 'configs/s2i_mae_cpu'
 PRETRAIN_CFG = f'{CONFIGS}/mae_vit-w128-p8_1xb64-300e_s2i32-cpu.py'

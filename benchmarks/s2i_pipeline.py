@@ -1,29 +1,11 @@
 """Per-sample cost of the S2I data pipeline, both resize modes, against
 mmaction2's GCN pipeline.
 
-On the same synthetic 2 x 100 x 25 x 3 (persons x frames x joints x xyz)
-ntu25 samples, in one run, this measures the CPU time per sample of
-
-- ``cpu_resize``: FastUniformSampleFrames(100) -> PoseDecode ->
-  SkeletonModality('j') -> S2IEncode(224 x 224) -> PackInputs;
-- ``device_resize``: the same with ``S2IEncode(size=None)``: the workers
-  send the 100 x 50 grid and the model's ``S2IClsDataPreprocessor``
-  resizes the batch on its device;
-- ``mmaction2_gcn``: mmaction2's GCN pipeline, PreNormalize3D ->
-  GenSkeFeat(j) -> UniformSampleFrames(100) -> PoseDecode ->
-  FormatGCNInput -> PackActionInputs;
-
-and, for information, ``cpu_resize`` cut after each transform
-(``upto_<transform>``), which shows where the time goes. It also reports
-the bytes each mode sends to the model per sample (the packed ``inputs``
-tensor).
-
-The data workers' settings: OpenCV and torch run single-threaded, as in
-mmengine's Runner (``opencv_num_threads=0``) and torch's DataLoader
-workers (one thread each). Every time is CPU time in microseconds per
-sample, the best of ``--repeats`` passes over all samples (see
-:func:`best_times`). The last line is JSON; ``speedup_vs_mmaction2_<mode>`` =
-mmaction2_gcn / mode.
+Times the CPU time per sample of ``cpu_resize``, ``device_resize`` and
+``mmaction2_gcn`` (and ``cpu_resize`` cut after each transform) on the
+same synthetic samples, single-threaded as in a data worker, and the bytes
+each mode sends to the model. What each pipeline holds and the figures:
+see docs/benchmarks.md, "S2I data pipeline".
 
 Usage::
 

@@ -1,35 +1,16 @@
 """S2I-MAE against its peers, side by side on the same data and probe.
 
-On the synthetic set (``tools/data/make_synthetic.py``; train and val
-split by simulated subject, checked here), it pretrains
-
-- S2I-MAE with random patch masking and with motion-aware tube masking
-  (``configs/demo/``, the CPU demo's 16-wide ViT on 32 x 32 S2I images),
-- Skeleton2vec (``projects/skeleton2vec``),
-- SkeletonMAE (``projects/skeletonmae``),
-
-all for the same number of epochs on the train split, then linear-probes
-each encoder, and a randomly initialised encoder of each family, with the
-same protocol (``configs/demo/_base_/linear_probe_50e.py``: frozen
-encoder, mean-pooled features, non-affine BatchNorm, linear layer, SGD,
-the same epochs), and tests every probe on the held-out val split. Every
-step runs the repository's real tool (``tools/train.py``,
-``tools/test.py``), printed before it runs, with its log in
-``<work-dir>/logs/``; steps run in ``--lanes`` processes side by side.
-
-It prints a table (top-1, top-5, mean class accuracy, encoder and
-pretraining parameters, pretraining wall and CPU time) with, as ratios
-measured in the same run, each method's gain over the random-init encoder
-of its family and its pretraining CPU time relative to S2I-MAE (random);
-the last line is the figures as JSON (also ``<work-dir>/results.json``).
+Pretrains S2I-MAE (random and motion-aware tube masking), Skeleton2vec and
+SkeletonMAE for the same epochs on the synthetic set, linear-probes each
+encoder and a random-init one of each family with the same protocol, and
+prints the table with each method's gain over its random init and its
+pretraining CPU time relative to S2I-MAE. Protocol, figures and how to
+read them: see docs/benchmarks.md, "S2I-MAE against its peers".
 
 Example::
 
     python benchmarks/ssl_peers.py           # ~1,500 CPU seconds in all
     python benchmarks/ssl_peers.py --quick   # a smoke run
-
-(The tools' processes of the default run used 1,462 CPU seconds, so two
-free cores should take about 15 minutes; see docs/benchmarks.md.)
 """
 import argparse
 import json
@@ -46,22 +27,23 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path[:0] = [REPO, osp.join(REPO, 'demo')]
-from s2i_demo import data_options, repo_path, write_json  # noqa: E402
-
-from s2i_mm.utils.tool_steps import (  # noqa: E402
+from s2i_mm.apis.tool_jobs import (
     TEST_METRICS,
     Step,
     StepFailed,
     StepRunner,
     cfg_options,
+    data_options,
+    fit_schedule,
     git_commit,
     progress_columns,
     read_test_metrics,
-    schedule_options,
+    repo_path,
     tool,
+    write_json,
 )
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 DEMO = 'configs/demo/'
 S2V = 'projects/skeleton2vec/configs/'
@@ -165,30 +147,23 @@ def parse_args(argv=None):
     return args
 
 
-def load_config(path: str):
-    """A config, its ``custom_imports`` imported (the repo is on the path)."""
-    from mmengine.config import Config
-    return Config.fromfile(osp.join(REPO, path))
+def count_step(work: str, methods: List[Method]) -> Step:
+    """The step counting the parameters of every config of ``methods``
+    (``tools/analysis/count_parameters.py``, into ``params.json``)."""
+    configs = sorted({c for m in methods for c in (m.probe, m.pretrain) if c})
+    return Step('count parameters',
+                tool('tools/analysis/count_parameters.py', *configs, '--out',
+                     osp.join(work, 'params.json')),
+                osp.join(work, 'logs', 'count_parameters.log'))
 
 
-def warmup_fraction(config: str) -> float:
-    """The fraction of a config's schedule spent warming up."""
-    cfg = load_config(config)
-    return cfg.param_scheduler[0].end / cfg.train_cfg.max_epochs
-
-
-def count_parameters(method: Method) -> Dict[str, int]:
+def method_parameters(method: Method, counted: Dict) -> Dict[str, int]:
     """Encoder parameters (what the probe sees) and the trainable
-    parameters of the pretraining model (an EMA teacher is not trained)."""
-    import s2i_mm
-    from s2i_mm.registry import MODELS
-    s2i_mm.register_all_modules(init_default_scope=True)
-    probe = MODELS.build(load_config(method.probe).model)
-    counts = dict(encoder=sum(p.numel() for p in probe.backbone.parameters()))
+    parameters of the pretraining model (an EMA teacher is not trained),
+    from the counts of :func:`count_step`."""
+    counts = dict(encoder=counted[method.probe]['backbone']['all'])
     if method.pretrain:
-        model = MODELS.build(load_config(method.pretrain).model)
-        counts['pretrain'] = sum(p.numel() for p in model.parameters()
-                                 if p.requires_grad)
+        counts['pretrain'] = counted[method.pretrain]['model']['trainable']
     return counts
 
 
@@ -229,8 +204,8 @@ def build_chains(args, ann_file: str) -> Dict[str, List[Step]]:
                 tool('tools/train.py', m.pretrain, '--work-dir', pretrain_dir,
                      *seed, *cfg_options({
                          **data_options(ann_file, ('train', )),
-                         **schedule_options(args.pretrain_epochs,
-                                            warmup_fraction(m.pretrain)),
+                         **fit_schedule(osp.join(REPO, m.pretrain),
+                                        args.pretrain_epochs),
                          **m.options})),
                 osp.join(work, 'logs', f'{m.key}_pretrain.log'),
                 epochs=args.pretrain_epochs))
@@ -238,7 +213,7 @@ def build_chains(args, ann_file: str) -> Dict[str, List[Step]]:
                 pretrain_dir, f'epoch_{args.pretrain_epochs}.pth')
         options = cfg_options({
             **data_options(ann_file),
-            **schedule_options(args.probe_epochs, warmup_fraction(m.probe)),
+            **fit_schedule(osp.join(REPO, m.probe), args.probe_epochs),
             'train_cfg.val_interval': args.probe_epochs,
             **extra})
         probe_dir = osp.join(folder, 'probe')
@@ -309,13 +284,15 @@ def results_table(rows: Dict[str, dict], args) -> Table:
 
 def collect(work: str, chains, runner) -> Dict[str, dict]:
     """Metrics, parameters, times and the in-run ratios of every row."""
+    with open(osp.join(work, 'params.json')) as f:
+        counted = json.load(f)
     rows = {}
     for m in METHODS:
         if m.key not in chains:
             continue
         test_dir = osp.join(work, m.key, 'test')
         row = dict(read_test_metrics(test_dir))
-        counts = count_parameters(m)
+        counts = method_parameters(m, counted)
         row['encoder_params'] = counts['encoder']
         if m.pretrain:
             wall, cpu = runner.times[chains[m.key][0].title]
@@ -340,7 +317,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     start = time.perf_counter()
     console = Console()
-    work = repo_path(args.work_dir)
+    work = repo_path(args.work_dir, REPO)
     ann_file = osp.join(work, 'data', 'synthetic_ntu25.pkl')
     make_data = Step(
         'generate the synthetic set',
@@ -351,14 +328,15 @@ def main(argv=None) -> int:
     os.chdir(REPO)  # the commands' relative paths are relative to the repo
     chains = build_chains(args, ann_file)
     lanes = spread(chains, args)
+    count = count_step(work, [m for m in METHODS if m.key in chains])
     with Progress(*progress_columns(), console=console) as progress:
         runner = StepRunner(progress, args.threads)
         # the tools import this checkout's s2i_mm and projects/
         runner.env['PYTHONPATH'] = REPO
-        for step in [make_data, *(s for lane in lanes for s in lane)]:
+        for step in [make_data, count, *(s for lane in lanes for s in lane)]:
             runner.add(step)
         try:
-            runner.run(make_data)
+            runner.run_parallel([[make_data], [count]])
             split_subjects = subjects(osp.join(REPO, ann_file))
             runner.run_parallel(lanes)
             rows = collect(work, chains, runner)

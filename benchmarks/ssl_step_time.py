@@ -1,18 +1,9 @@
 """Training-step cost of MAE and DiffMAE (each decoder variant), side by side.
 
-Builds the pretraining model of each config (default: the CPU demo's MAE
-config and its DiffMAE config with each decoder variant, ``cross_self``,
-``cross`` and ``joint``), with no checkpoint loading, and times full
-training steps on the same random batch of preprocessed images (the
-config's ``img_size``): forward, backward and an AdamW step. The models run
-in turns, one step each per pass, so the load of a shared machine drifts
-over all of them alike; each model's figure is the median over passes, and
-its ratio to the first model (MAE) is printed. With ``--device cuda`` the
-peak GPU memory of one more step per model is printed too, and ``--amp``
-runs the steps under fp16 (CUDA) / bf16 (CPU) autocast.
-
-The last line printed is JSON: ``ms_per_step``, ``images_per_s``,
-``ratio_to_first`` (and ``peak_mem_mib`` on CUDA) per model.
+Builds each config's pretraining model and times full training steps
+(forward, backward, AdamW) on the same random batch, the models in turns;
+``--device cuda`` adds the peak GPU memory, ``--amp`` autocast. Method:
+see docs/benchmarks.md, "MAE and DiffMAE step time".
 
 Usage::
 

@@ -1,29 +1,11 @@
 """The paper's three protocols on the synthetic set, through the real tools.
 
-1. **Three-stream fusion**: joint, motion and bone MAE pretraining and
-   linear probes (the ``-motion-`` / ``-bone-`` demo configs), fused by
-   ``tools/analysis/fuse_scores.py`` (equal weights, and weights searched
-   on a held-out split) and inside one model (``MultiStreamS2IClassifier``,
-   late fusion and feature concatenation), against the best single stream.
-2. **Cross-format transfer**: the ``ntu25`` joint encoder linear-probed on
-   ``kinect20`` and ``lcrnet13``, against a random-init encoder and against
-   pretraining on the target layout itself.
-3. **Universal pretraining**: one MAE on ``ntu25`` + ``kinect20`` +
-   ``lcrnet13`` at once (``MixedFormatDataset``), against pretraining on
-   each alone, probed on each layout.
-
-Honesty of the synthetic comparison: the three layouts are joint mappings
-of the *same* simulated motions (``tools/data/make_synthetic.py``), so
-transfer between them is easier than between real datasets, and the mixed
-pretraining sees each motion in three layouts, not three times the motions;
-it gets as many iterations as a single-layout pretraining (its sampler
-draws one member's worth of samples per epoch). Simulated subjects are
-split: pretraining on subjects 1-4, probe training on 5-7, the fusion
-weight search on 8, every reported figure on 9-10.
-
-Every step is a command line tool run in its own process, one at a time,
-printed before it runs, its log in ``<work-dir>/logs/``. The last line of
-the output is the figures as JSON.
+Three-stream fusion (score fusion and one multi-stream model), cross-format
+transfer (``ntu25`` -> ``kinect20`` / ``lcrnet13``) and universal
+pretraining (one MAE on the three layouts), with simulated subjects split
+between pretraining, probing, weight search and testing. Protocols,
+figures and their limits: see docs/benchmarks.md, "Streams, cross-format
+transfer, universal pretraining".
 
 Example::
 
@@ -41,27 +23,21 @@ import time
 from typing import Dict, List
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from rich.progress import Progress
 from rich.table import Table
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, osp.join(REPO, 'demo'))
-from s2i_demo import PRETRAIN_WARMUP, PROBE_WARMUP, repo_path  # noqa: E402
-
-from s2i_mm.utils.tool_steps import (  # noqa: E402
+from s2i_mm.apis.tool_jobs import (
     Step,
     StepRunner,
     cfg_options,
+    fit_schedule,
     git_commit,
-    schedule_options,
+    progress_columns,
+    repo_path,
     tool,
 )
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 FORMATS = ('ntu25', 'kinect20', 'lcrnet13')
 STREAMS = {'j': 'joint', 'm': 'motion', 'b': 'bone'}
@@ -140,7 +116,7 @@ class Plan:
 
     def __init__(self, args) -> None:
         self.args = args
-        self.work = repo_path(args.work_dir)
+        self.work = repo_path(args.work_dir, REPO)
         self.data = osp.join(self.work, 'data')
         self.steps: List[Step] = []
         self.outputs: Dict[int, str] = {}  # id(step) -> its output file
@@ -175,7 +151,7 @@ class Plan:
             options = {'train_dataloader.dataset.ann_file': self.ann(fmt),
                        'train_dataloader.dataset.split': 'pretrain',
                        'train_dataloader.dataset.skeleton_format': fmt}
-        options.update(schedule_options(epochs, PRETRAIN_WARMUP))
+        options.update(fit_schedule(osp.join(REPO, config), epochs))
         return self.add(
             f'MAE pretraining: {name}',
             tool('tools/train.py', config, '--work-dir', work, *self.seed,
@@ -197,7 +173,7 @@ class Plan:
                          f'{key}.split': split,
                          f'{key}.skeleton_format': fmt})
         train = cfg_options({**data, **checkpoints,
-                             **schedule_options(epochs, PROBE_WARMUP)})
+                             **fit_schedule(osp.join(REPO, config), epochs)})
         ckpt = self.add(
             f'linear probe: {name}',
             tool('tools/train.py', config, '--work-dir', work, '--no-validate',
@@ -330,11 +306,8 @@ def main(argv=None) -> int:
     console = Console()
     os.chdir(REPO)
     plan = Plan(args)
-    columns = (SpinnerColumn(), TextColumn('{task.description}'),
-               BarColumn(), TextColumn('{task.fields[done]}'),
-               TimeElapsedColumn())
     walls = {}
-    with Progress(*columns, console=console) as progress:
+    with Progress(*progress_columns(), console=console) as progress:
         runner = StepRunner(progress, args.threads)
 
         def run(step):

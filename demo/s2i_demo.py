@@ -1,26 +1,11 @@
 """The embedded default demo: S2I + MAE / DiffMAE on synthetic skeletons.
 
-From a fresh clone, with no data and no weights, on a CPU, it
-
-1. generates the synthetic skeleton set (``tools/data/make_synthetic.py``);
-2. pretrains a small MAE (``--algo mae``, the default), DiffMAE
-   (``--algo diffmae``) or both (``--algo both``) on its S2I images
-   (``tools/train.py``);
-3. linear-probes each pretrained encoder, and the same encoder randomly
-   initialised (``tools/train.py``, then ``tools/test.py`` on the held-out
-   val split);
-4. draws S2I images (``tools/visualize_s2i.py``) and the MAE
-   reconstructions / DiffMAE inpaintings
-   (``tools/analysis/visualize_mae.py``) as PNG files;
-5. prints a table of top-1, top-5 and mean class accuracy of the probes
-   and, as its last line, the figures and the pretraining wall times as
-   JSON.
-
-Every step runs the project's real command line tool, printed before it
-runs, with its log in ``<work-dir>/logs/``. The random-init probe does not
-need a pretrained encoder, so it runs beside the pretraining: two
-processes of one thread each keep two cores busy (with ``--algo both`` the
-two pretrainings run side by side and the random-init probe follows MAE's).
+From a fresh clone, on a CPU, it generates the synthetic set, pretrains a
+small MAE, DiffMAE or both (``--algo``), linear-probes each encoder and a
+random-init one, draws S2I images and reconstructions, and prints the
+probes' table and, last, JSON. Every step is a real tool run
+(:mod:`s2i_mm.apis.tool_jobs`); the steps and figures: see
+docs/benchmarks.md, "The CPU demo".
 
 Example::
 
@@ -42,17 +27,20 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from s2i_mm.utils.tool_steps import (
+from s2i_mm.apis.tool_jobs import (
     TEST_METRICS,
     Step,
     StepFailed,
     StepRunner,
     StepTime,
     cfg_options,
+    data_options,
+    fit_schedule,
     progress_columns,
     read_test_metrics,
-    schedule_options,
+    repo_path,
     tool,
+    write_json,
 )
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -69,8 +57,6 @@ RANDOM_PROBE_CFG = ('configs/demo/'
                     'vit-w16-p8_linear-1xb32-50e_synthetic-s2i32_random-init.py')
 QUICK = dict(num_per_class=4, pretrain_epochs=2, probe_epochs=2,
              num_vis=2)
-# the fraction of each schedule spent warming up (as in the configs)
-PRETRAIN_WARMUP, PROBE_WARMUP = 0.1, 0.1
 
 
 def parse_args(argv=None):
@@ -139,18 +125,6 @@ class Plan:
     paths: Dict[str, str] = field(default_factory=dict)
 
 
-def repo_path(path: str) -> str:
-    """``path`` relative to the repository root if it lies inside it."""
-    path = osp.abspath(path)
-    inside = osp.commonpath([path, REPO]) == REPO
-    return osp.relpath(path, REPO) if inside else path
-
-
-def data_options(ann_file: str, splits=('train', 'val', 'test')) -> Dict:
-    """Point the dataloaders of ``splits`` at ``ann_file``."""
-    return {f'{s}_dataloader.dataset.ann_file': ann_file for s in splits}
-
-
 def build_plan(args) -> Plan:
     """The commands of the demo, in ``args.work_dir``.
 
@@ -159,7 +133,7 @@ def build_plan(args) -> Plan:
     holds the second algorithm's steps or the random-init probe. The S2I
     pictures close the second lane.
     """
-    work = repo_path(args.work_dir)
+    work = repo_path(args.work_dir, REPO)
     logs = osp.join(work, 'logs')
     data_dir = osp.join(work, 'data')
     ann_file = osp.join(data_dir, 'synthetic_ntu25.pkl')
@@ -176,7 +150,7 @@ def build_plan(args) -> Plan:
         paths[f'test_{name}'] = test_dir
         options = cfg_options({
             **data_options(ann_file),
-            **schedule_options(args.probe_epochs, PROBE_WARMUP),
+            **fit_schedule(osp.join(REPO, config), args.probe_epochs),
             'train_cfg.val_interval': args.probe_epochs,
             **extra
         })
@@ -214,8 +188,8 @@ def build_plan(args) -> Plan:
                  tool('tools/train.py', config, '--work-dir', pretrain_dir,
                       *seed, *cfg_options({
                           **data_options(ann_file, ('train', )),
-                          **schedule_options(args.pretrain_epochs,
-                                             PRETRAIN_WARMUP),
+                          **fit_schedule(osp.join(REPO, config),
+                                         args.pretrain_epochs),
                           **model
                       })),
                  log(f'{algo}_pretrain'), epochs=args.pretrain_epochs),
@@ -296,14 +270,6 @@ def summarize(results: Dict[str, Dict[str, float]],
             summary[f'{name}_pretrain_s'] = round(times[title].wall, 1)
     summary.update(wall_time_s=round(wall, 1), work_dir=osp.abspath(work))
     return summary
-
-
-def write_json(path: str, data: dict) -> None:
-    """Write ``data`` as JSON atomically (temp file, then rename)."""
-    tmp = f'{path}.tmp{os.getpid()}'
-    with open(tmp, 'w') as f:
-        json.dump(data, f, indent=2)
-    os.replace(tmp, path)
 
 
 def main(argv=None) -> int:

@@ -7,7 +7,7 @@ module on first use, so the numpy-only parts (``preprocess``, ``splits``,
 ``synthetic``) serve torch-free tools. The registries import the modules
 that register classes (``s2i_mm.registry``).
 """
-import importlib
+from s2i_mm.utils.lazy_exports import lazy_exports
 
 #: public name -> the module that defines it
 _EXPORTS = {
@@ -28,9 +28,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name):
-    if name not in _EXPORTS:
-        raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
-    module = importlib.import_module(f'{__name__}.{_EXPORTS[name]}')
-    return getattr(module, name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

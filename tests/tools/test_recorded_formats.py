@@ -15,7 +15,7 @@ from mocap30_layout import (
 )
 
 from s2i_mm.apis import inference_skeleton
-from s2i_mm.utils.tool_steps import read_test_metrics
+from s2i_mm.apis.tool_jobs import read_test_metrics
 
 from s2i_testing import FIXTURES, REPO, run_cmds
 

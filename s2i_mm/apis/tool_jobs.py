@@ -1,12 +1,15 @@
-"""Running the project's command line tools as steps of a larger job.
+"""Run the project's tools as steps of a job: lanes, progress, logs,
+metrics read back.
 
-The demo (``demo/s2i_demo.py``) and the benchmarks that train through the
-real tools (``benchmarks/real_data.py``, ...) are sequences of
-``tools/train.py`` / ``tools/test.py`` runs. This module runs such steps as
-child processes, each with its log file, shows their progress (epochs read
-from the training log) in a rich progress display, runs independent lanes
-of steps side by side, and reads back the metrics ``tools/test.py`` logged.
+A :class:`Step` is one command (usually ``tools/train.py`` or
+``tools/test.py``, see :func:`tool`) with its log file; a
+:class:`StepRunner` runs steps as child processes, lanes of them side by
+side, and shows their progress (epochs read from the training log) in a
+rich display; :func:`read_test_metrics` reads back what ``tools/test.py``
+logged. The demo and the benchmarks are such jobs; see docs/benchmarks.md,
+"Writing a protocol sweep".
 """
+import functools
 import glob
 import json
 import os
@@ -28,10 +31,14 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from s2i_mm.fileio.atomic import atomic_path
+
 __all__ = [
     'Step', 'StepFailed', 'StepRunner', 'StepTime', 'tool', 'show',
-    'cfg_options', 'schedule_options', 'read_test_metrics',
-    'progress_columns', 'git_commit', 'TEST_METRICS'
+    'cfg_options', 'data_options', 'schedule_options', 'warmup_fraction',
+    'fit_schedule',
+    'read_test_metrics', 'progress_columns', 'git_commit', 'repo_path',
+    'write_json', 'TEST_METRICS'
 ]
 
 #: The metrics ``tools/test.py`` logs, and their names in tables.
@@ -84,6 +91,22 @@ def cfg_options(options: Dict[str, object]) -> List[str]:
     return ['--cfg-options', *(f'{k}={v}' for k, v in options.items())]
 
 
+def data_options(ann_file: str,
+                 splits: Sequence[str] = ('train', 'val', 'test')) -> Dict:
+    """Overrides pointing the dataloaders of ``splits`` at ``ann_file``."""
+    return {f'{s}_dataloader.dataset.ann_file': ann_file for s in splits}
+
+
+@functools.lru_cache(maxsize=None)
+def warmup_fraction(config: str) -> float:
+    """The fraction of ``config``'s schedule spent warming up (the end of
+    its first ``param_scheduler`` over ``train_cfg.max_epochs``), read
+    without importing its ``custom_imports``."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(config, import_custom_modules=False)
+    return cfg.param_scheduler[0].end / cfg.train_cfg.max_epochs
+
+
 def schedule_options(epochs: int, warmup_fraction: float) -> Dict:
     """Overrides fitting a warm-up + cosine schedule to ``epochs``.
 
@@ -100,6 +123,12 @@ def schedule_options(epochs: int, warmup_fraction: float) -> Dict:
         'param_scheduler.1.T_max': epochs - warmup,
         'default_hooks.checkpoint.interval': epochs,
     }
+
+
+def fit_schedule(config: str, epochs: int) -> Dict:
+    """:func:`schedule_options` fitting ``config``'s own warm-up fraction
+    (:func:`warmup_fraction`) to ``epochs``."""
+    return schedule_options(epochs, warmup_fraction(config))
 
 
 def epochs_done(log_file: str) -> int:
@@ -134,6 +163,21 @@ def read_test_metrics(test_dir: str) -> Dict[str, float]:
     if missing:
         raise StepFailed(f'{logs[-1]} lacks {missing}')
     return {k: 100 * float(metrics[k]) for k, _ in TEST_METRICS}
+
+
+def repo_path(path: str, repo: str) -> str:
+    """``path`` relative to the folder ``repo`` if it lies inside it, else
+    absolute (steps run from the repository root, so that the printed
+    commands work there as they are)."""
+    path, repo = osp.abspath(path), osp.abspath(repo)
+    inside = osp.commonpath([path, repo]) == repo
+    return osp.relpath(path, repo) if inside else path
+
+
+def write_json(path: str, data: dict) -> None:
+    """Write ``data`` as indented JSON, all-or-nothing."""
+    with atomic_path(path) as tmp, open(tmp, 'w') as f:
+        json.dump(data, f, indent=2)
 
 
 def git_commit(repo: str) -> str:

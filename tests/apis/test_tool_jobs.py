@@ -1,6 +1,8 @@
-"""The step runner behind the demo and the benchmarks that train through
-the real tools (s2i_mm/utils/tool_steps.py)."""
+"""Jobs made of the project's tools (s2i_mm/apis/tool_jobs.py), as the
+demo and the benchmarks run them."""
 import json
+import os
+import os.path as osp
 import subprocess
 import sys
 import time
@@ -9,14 +11,20 @@ import pytest
 from rich.console import Console
 from rich.progress import Progress
 
-from s2i_mm.utils.tool_steps import (
+from s2i_mm.apis.tool_jobs import (
     Step,
     StepFailed,
     StepRunner,
+    data_options,
     git_commit,
     read_test_metrics,
+    repo_path,
     schedule_options,
+    warmup_fraction,
+    write_json,
 )
+
+from s2i_testing import REPO
 
 BURN = 'import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass\n'  # noqa: E501
 
@@ -109,3 +117,34 @@ def test_git_commit_names_the_checkout_and_marks_changes(tmp_path):
     assert git_commit(str(tmp_path)) == head
     (tmp_path / 'f').write_text('b')
     assert git_commit(str(tmp_path)) == head + '+dirty'
+
+
+def test_warmup_fraction_is_read_from_the_config_without_its_imports(
+        tmp_path):
+    config = tmp_path / 'job.py'
+    config.write_text(
+        "custom_imports = dict(imports=['no_such_module'])\n"
+        "train_cfg = dict(max_epochs=40)\n"
+        "param_scheduler = [dict(type='LinearLR', end=6),\n"
+        "                   dict(type='CosineAnnealingLR', begin=6)]\n")
+    assert warmup_fraction(str(config)) == 0.15
+    demo = osp.join(REPO, 'configs', 'demo',
+                    'mae_vit-w16-p8_1xb32-500e_synthetic-s2i32.py')
+    assert warmup_fraction(demo) == 0.1
+
+
+def test_paths_data_options_and_json_of_a_job(tmp_path):
+    assert repo_path(str(tmp_path / 'a' / 'b'), str(tmp_path)) == \
+        osp.join('a', 'b')
+    assert repo_path('/elsewhere/x', str(tmp_path)) == '/elsewhere/x'
+    assert repo_path(str(tmp_path) + '-sibling', str(tmp_path)) == \
+        str(tmp_path) + '-sibling'
+    assert data_options('d.pkl', ('train', )) == {
+        'train_dataloader.dataset.ann_file': 'd.pkl'}
+    assert sorted(data_options('d.pkl')) == [
+        f'{s}_dataloader.dataset.ann_file' for s in ('test', 'train', 'val')]
+    out = tmp_path / 'results.json'
+    write_json(str(out), {'top1': 50.0})
+    write_json(str(out), {'top1': 75.0})
+    assert json.loads(out.read_text()) == {'top1': 75.0}
+    assert os.listdir(tmp_path) == ['results.json']  # no temporary left
