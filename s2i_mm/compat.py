@@ -1,17 +1,9 @@
-"""Fixes for upstream breakages on the supported stack, each with its
-upstream link and a test in ``tests/test_compat.py``; applied where they
-are needed, not on ``import s2i_mm``:
-
-* :func:`apply_registry_fixes` (by ``register_all_modules``): mmaction2
-  1.2.0's wheel lacks ``localizers/drn`` (open-mmlab/mmaction2#2714), and
-  its ``PoseCompact`` uses ``np.Inf``, gone in numpy 2;
-* :func:`apply_runner_fixes` (by ``build_runner`` and ``init_recognizer``):
-  weights-only checkpoint loading with an explicit allowlist on torch>=2.6
-  (open-mmlab/mmengine#1655), and the ``pytorch`` / ``slurm`` launchers on
-  machines without an accelerator (gloo, no device ids).
-
-What each fix changes, and where not: README.md, "What s2i_mm changes
-upstream".
+"""Fixes for upstream breakages on the supported stack, applied where they
+are needed, not on ``import s2i_mm``: :func:`apply_registry_fixes` (by
+``register_all_modules``) and :func:`apply_runner_fixes` (by
+``build_runner`` and ``init_recognizer``). Each fix has its upstream link
+and a test in ``tests/test_compat.py``; what each changes, and where not:
+README.md, "What s2i_mm changes upstream".
 """
 import contextlib
 import functools

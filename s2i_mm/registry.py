@@ -1,24 +1,10 @@
 """Registries of the ``s2i_mm`` scope.
 
-How names resolve in a config with ``default_scope='s2i_mm'`` (mmengine
-0.10.7): an unqualified name is looked up in our registry, then in its
-parents. We therefore hang each registry under the upstream project whose
-components a user most often names there:
-
-* data side (``TRANSFORMS``, ``DATASETS``) under **mmaction2**, so skeleton
-  transforms such as ``UniformSampleFrames``/``PoseDecode`` and
-  ``PoseDataset`` resolve unqualified;
-* everything else (models, metrics, hooks, optimizers, ...) under
-  **mmpretrain**, so ``VisionTransformer`` is mmpretrain's image ViT (not
-  mmaction2's video ViT of the same name) and nested builds inside mmpretrain
-  classes (e.g. ``LinearClsHead`` building ``CrossEntropyLoss``) stay in
-  mmpretrain's namespace.
-
-Components of the other project are reached with a scope prefix, e.g.
-``mmpretrain.PackInputs`` or ``mmaction.RecognizerGCN``.
-
-``FORMATS`` holds :class:`~s2i_mm.formats.SkeletonFormat` objects: skeleton
-layouts are data and are registered like any other component.
+The data registries (``TRANSFORMS``, ``DATASETS``) are children of
+mmaction2's, every other one of mmpretrain's, so that upstream names
+resolve unqualified where users name them most; ``FORMATS`` holds
+skeleton layouts (data). Why this hierarchy: see docs/models.md,
+"Registries".
 """
 from mmaction.registry import DATASETS as MMACTION_DATASETS
 from mmaction.registry import TRANSFORMS as MMACTION_TRANSFORMS

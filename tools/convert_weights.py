@@ -1,17 +1,16 @@
 """Convert official MAE / timm ViT weights to mmpretrain MAE names.
 
-Examples:
-    python tools/convert_weights.py mae_pretrain_vit_base.pth \
+Examples::
+
+    python tools/convert_weights.py mae_pretrain_vit_base.pth \\
         checkpoints/mae_vit-base-p16_official.pth
-    python tools/convert_weights.py vit_base_patch16_224.pth out.pth \
+    python tools/convert_weights.py vit_base_patch16_224.pth out.pth \\
         --src-format timm
 
 The output is an mmengine checkpoint (``{'state_dict': ..., 'meta': ...}``)
 with ``backbone.*`` (encoder) and, when the source has a decoder,
-``neck.*`` keys: use it as ``init_cfg=dict(type='Pretrained',
-checkpoint=OUT)`` on an ``S2IMAE`` model, or with ``prefix='backbone.'`` on a
-``VisionTransformer`` backbone. mmpretrain's own MAE checkpoints (see
-docs/models.md) already use these names and need no conversion.
+``neck.*`` keys; how to load it: see docs/models.md, "ImageNet-pretrained
+initialisation".
 """
 import argparse
 import os

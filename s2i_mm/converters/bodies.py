@@ -1,16 +1,9 @@
 """Choosing which bodies of a multi-person recording to keep.
 
-Kinect-based datasets (NTU RGB+D, PKU-MMD) record up to six bodies per
-frame, most of them spurious (furniture, people passing by). The customary
-rule of the ST-GCN / CTR-GCN / pyskl converters, followed here, keeps the
-bodies with the most *motion energy*:
-
-* a body slot that is zero in every frame is dropped;
-* the energy of a body is the sum over x, y and z of the standard deviation
-  of that coordinate over all its non-zero frames and all joints (frames
-  where the body is absent are left out, so a body that appears late is not
-  rewarded for the jump from zero);
-* the ``max_bodies`` most energetic bodies are kept, most energetic first.
+Drops body slots that are zero in every frame and keeps the
+``max_bodies`` with the most motion energy, most energetic first (the rule
+of the ST-GCN / CTR-GCN / pyskl converters); see docs/converters.md, "NTU
+RGB+D 60 / 120".
 """
 import numpy as np
 

@@ -1,25 +1,10 @@
 """Your own skeleton sequences (``.npy`` / ``.csv``) -> annotation pkl.
 
-Input: a folder searched recursively for one file per sequence:
-
-* ``.npy``: a numeric array ``[T, V, C]`` (one body) or ``[M, T, V, C]``,
-  read with ``np.load(allow_pickle=False)``; ``V`` and ``C`` must be the
-  format's joint and channel counts, joints in the format's order;
-* ``.csv``: a header row, then one row per frame, with one column
-  ``<joint>.<channel>`` for every joint and channel of the format (e.g.
-  ``Hips.x, Hips.y, Hips.z``, as motion-capture software exports them);
-  the order of the columns does not matter, other columns (``frame``,
-  ``time``, joints the format does not have) are ignored. One body.
-
-The sample name is the file's path relative to the input folder without
-its extension, with ``/`` separators (``walk/take01``). Labels and splits
-come from a labels file and name patterns (:mod:`.labels`).
-
-Missing values (an empty cell or ``NaN``: e.g. an occluded marker) stop
-the run by default (``missing='error'``); ``missing='zero'`` sets every
-joint with a missing channel to zero in that frame, the convention of the
-skeleton datasets for an absent joint. Infinite values are always an
-error.
+Reads one file per sequence from a folder (``.npy`` arrays ``[T, V, C]`` /
+``[M, T, V, C]``, or ``.csv`` with a ``<joint>.<channel>`` column per
+joint and channel), names each sample by its relative path, and takes
+labels and splits from :mod:`.labels`. Input rules and missing values:
+see docs/converters.md, "Your own sequences".
 """
 import csv
 import functools

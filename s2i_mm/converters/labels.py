@@ -1,25 +1,10 @@
 """Labels and splits of a user's own dataset: a labels file and name
 patterns (shared by ``convert_generic.py`` and ``convert_mmpose.py``).
 
-**Labels file** (``--labels FILE``): CSV (UTF-8, an Excel byte-order mark
-is accepted) with a header row ``name,label[,protocol...]`` and one row per
-sample; blank lines are skipped.
-
-* ``name``: the sample name, i.e. its path relative to the input folder
-  without the extension, with ``/`` separators (``walk/take01``).
-* ``label``: an integer class index (0-based) or a class name. With
-  ``--classes FILE`` (one class name per line) a cell equal to a class
-  name is that class and any other cell must be an index below the
-  number of classes; without it the cells must all be indices (no class
-  names recorded) or all names (the classes are the sorted names).
-* every further column is a protocol: a non-empty cell ``v`` puts the
-  sample in split ``<column>_<v>`` (column ``xsub``, cell ``train`` ->
-  split ``xsub_train``); a column named ``split`` uses the cells as split
-  names; an empty cell leaves the sample out of that protocol.
-
-**Name patterns** (``--split-pattern NAME=REGEX``, repeatable): every
-sample whose name matches ``REGEX`` (:func:`re.search`) goes to split
-``NAME``.
+The labels file is a CSV ``name,label[,protocol...]`` with one row per
+sample; ``--split-pattern NAME=REGEX`` puts the samples whose name matches
+in split ``NAME``. Layout and rules: see docs/converters.md, "Your own
+sequences".
 """
 import csv
 import re

@@ -1,51 +1,11 @@
 """2D poses predicted by mmpose -> annotation pkl (``[M, T, K, 3]``: x, y,
 keypoint score).
 
-mmpose's prediction files, read by their published schema (mmpose 1.x:
-``mmpose/structures/utils.py: split_instances`` writes the instances,
-``mmpose/apis/inferencers/base_mmpose_inferencer.py`` and
-``demo/topdown_demo_with_mmdet.py`` the files). One *instance* (person)::
-
-    {"keypoints": [[x, y] * K], "keypoint_scores": [K numbers],
-     "bbox": [[x1, y1, x2, y2]] (or a flat [x1, y1, x2, y2]; optional),
-     "bbox_score": number (optional, ignored)}
-
-A *clip* is one of
-
-a. ``<clip>.json``: ``[{"frame_id": i, "instances": [...]}, ...]``
-   (``MMPoseInferencer`` on a video with ``pred_out_dir``);
-b. ``<clip>.json``: ``{"meta_info": {...}, "instance_info": [{"frame_id":
-   i, "instances": [...]}, ...]}`` (the demo scripts'
-   ``--save-predictions``; on an image ``instance_info`` is the list of
-   instances of that one frame);
-c. a folder ``<clip>/`` of ``<frame>.json`` files, each the list of
-   instances of one frame (``MMPoseInferencer`` on a folder of frame
-   images), frames in natural order of the file names (``img_2`` before
-   ``img_10``).
-
-Frames of a and b are ordered by ``frame_id`` (a repeated id is an
-error); a frame with nobody is kept as zeros (the dataset's ``drop_empty``
-preprocessing removes it); a clip without any person is a bad file.
-
-Which of a/b or c a folder holds is read from its first JSON file (in
-natural order) that says: a dict with ``instance_info`` or a list of
-frames (``frame_id``) -> every JSON file of the folder is a clip; a list
-of instances (``keypoints``) -> the folder is one clip of frames.
-
-**Persons** (at most ``max_persons`` per clip):
-
-* ``'track'`` (default): greedy box tracking. Frame by frame, each
-  instance joins the track whose last box overlaps it most (IoU at least
-  :data:`TRACK_IOU`, each track at most one instance per frame, best
-  pairs first); an instance left over starts a new track. A track keeps
-  its last box while it is absent, so a person hidden for some frames is
-  picked up again. The ``max_persons`` tracks with the highest keypoint
-  score summed over their frames are kept, highest first; frames where a
-  kept track is absent are zeros. Instances without a ``bbox`` use the
-  box around their keypoints.
-* ``'score'``: per frame the ``max_persons`` instances with the highest
-  mean keypoint score, best first (slot ``m`` of a frame is its m-th best
-  instance, whoever it is: identities may swap between frames).
+Reads mmpose 1.x prediction files by their published schema (a clip is a
+JSON file of frames, or a folder of per-frame JSON files) and picks at
+most ``max_persons`` persons per clip by box tracking (``'track'``) or
+per-frame score (``'score'``). Schema, layouts and person rules: see
+docs/converters.md, "mmpose predictions".
 """
 import functools
 import os

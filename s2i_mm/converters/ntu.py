@@ -1,31 +1,11 @@
 """NTU RGB+D 60 / 120: raw ``.skeleton`` files -> annotation pkl.
 
-File format (Kinect v2 SDK dump, whitespace separated text), per the
-dataset's own description: line 1 the frame count ``T``; then per frame a
-line with the body count ``B`` (may be 0) and per body one line of 10
-values (bodyID, clippedEdges, handLeftConfidence, handLeftState,
-handRightConfidence, handRightState, isRestricted, leanX, leanY,
-trackingState), one line with the joint count (25), and 25 lines of 12
-values (x y z in metres, depthX depthY, colorX colorY, orientation W X Y Z,
-trackingState). Only x, y, z are kept.
-
-Bodies: the k-th body listed in a frame fills body slot k of that frame
-(the ST-GCN / mmaction2 ``ntu_gendata`` convention, which is robust to the
-Kinect re-assigning body IDs mid-sequence); then the two slots with the
-most motion energy are kept (see :mod:`.bodies`).
-
-File names ``SsssCcccPpppRrrrAaaa`` give setup, camera, performer,
-replication and action (1-based); ``label = action - 1``. Protocols
-(Shahroudy et al. 2016; Liu et al. 2019):
-
-* NTU-60 ``xsub``: the 20 training performers below; ``xview``: cameras
-  2 and 3 train, camera 1 validates.
-* NTU-120 ``xsub``: the 53 training performers below; ``xset``: even setup
-  numbers train, odd ones validate.
-
-The published lists of samples with missing or incomplete skeletons (302
-for NTU-60, 535 for NTU-120) are excluded before parsing; they ship in
-``s2i_mm/data/ntu/`` (copied from mmaction2's ``tools/data/skeleton``).
+Parses the Kinect v2 text dumps (x, y, z kept), fills body slots in the
+order bodies are listed, keeps the two with the most motion energy
+(:mod:`.bodies`), and assigns the benchmark's protocols from the file
+names, after excluding the published lists of samples with missing
+skeletons (``s2i_mm/data/ntu/``). File format and protocols: see
+docs/converters.md, "NTU RGB+D 60 / 120".
 """
 import functools
 import glob

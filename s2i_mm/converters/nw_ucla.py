@@ -1,20 +1,9 @@
 """NW-UCLA (Northwestern-UCLA Multiview Action 3D): JSON -> annotation pkl.
 
-Accepted input: the per-sequence JSON redistribution used by CTR-GCN and
-its followers (``data/NW-UCLA/all_sqe/<file_name>.json``)::
-
-    {"file_name": "a01_s01_e00_v01",      # action, subject, take, view
-     "skeletons": [[[x, y, z] * 20] * T], # Kinect v1 joints (kinect20)
-     "label": 1}                          # 1-based, 1..10
-
-Labels in these files are 1-based in the order of the 10 action codes
-a01-a06, a08, a09, a11, a12 (a07 and a10 do not exist); CTR-GCN's loader
-subtracts 1, and so do we (``label = file label - 1``). The label is
-checked against the action code of ``file_name``, and ``file_name``
-against the file's own name.
-
-Protocol (Wang et al. 2014, cross-view): views 1 and 2 train
-(``xview_train``), view 3 validates (``xview_val``). One body per sample.
+Reads CTR-GCN's per-sequence JSON redistribution (``kinect20``, one body),
+turns the 1-based file labels into 0-based ones checked against the action
+code of the name, and assigns the cross-view protocol. Schema and
+protocol: see docs/converters.md, "NW-UCLA".
 """
 import glob
 import os.path as osp

@@ -1,59 +1,11 @@
 """Shared machinery of the raw-dataset converters.
 
-Each converter only knows how to parse one raw file and how its dataset
-assigns samples to splits; this module does the rest, the same way for all:
-
-* parse every input file, in a process pool for large inputs, with a rich
-  progress bar; results come back in input order, so the output does not
-  depend on the number of workers;
-* a malformed file stops the run with its :class:`MalformedInputError`
-  (file and line) - the first bad file in input order, whatever the pool
-  scheduling - unless ``skip_bad`` is set, in which case each bad file is
-  logged, left out and counted in the final summary;
-* whatever a parser returns must be a usable sample (at least one body
-  and one frame, finite coordinates); otherwise its input is a bad file;
-* the outputs are checked before any parsing (writable, not a directory,
-  a store folder only where s2i_mm may replace it);
-* the annotation pkl (and optionally the packed store) is written
-  all-or-nothing: under a temporary name in the destination directory,
-  renamed into place only when everything succeeded (see
-  :mod:`s2i_mm.fileio.atomic`);
-* pool workers end with the converter, however it ends
-  (:func:`s2i_mm.utils.process_lifetime.die_with_parent`).
-
-Why :func:`parse_inputs` is not mmengine's ``track_parallel_progress`` or
-``track_progress_rich`` (``mmengine.utils``, read in mmengine 0.10.7: the
-closest upstream helpers, a process pool plus a progress bar). What they
-lack (the tests that guard each are in ``tests/tools/data/``):
-
-* **a dead worker stops the run; it does not hang it.** Both build on
-  ``multiprocessing.Pool``, whose ``imap`` waits for ever for the task of
-  a worker killed from outside (the OOM killer; a converter worker holds
-  about 400 MB on NTU): ``track_parallel_progress`` on 8 tasks, one of
-  which SIGKILLs its worker, was still blocked after 30 s (and the test
-  below times out with it in ``_results``). ``ProcessPoolExecutor`` raises
-  ``BrokenProcessPool`` at once.
-  (``test_a_killed_worker_stops_the_run_instead_of_hanging_it``)
-* **workers die with the converter** (SIGKILL, SIGTERM, Ctrl-C):
-  ``track_progress_rich`` takes no pool initializer, so
-  :func:`~s2i_mm.utils.process_lifetime.die_with_parent` cannot be
-  installed; ``track_parallel_progress`` takes one, but does not stop its
-  pool when the caller stops early (an error, SIGTERM as ``SystemExit``):
-  it closes and joins the pool only after the last task. :func:`_results`
-  kills the workers at once (one may be stuck in a long read).
-  (``test_pool_workers_die_with_the_converter``)
-* **the first bad file in input order, as soon as it is reached.** Both
-  return a list once every task is done, so a bad file would be reported
-  only after the whole dataset was parsed (minutes on NTU-120);
-  ``track_progress_rich`` collects with ``imap_unordered``, so an error
-  raised in a worker is the first to *finish*, not the first in input
-  order (with two bad tasks, the earlier one slower, it raised the later
-  one). (``test_first_bad_file_stops_parsing_and_skipped_ones_are_reported``,
-  ``test_pool_gives_same_output_and_first_error``)
-* **``--skip-bad`` reports each skipped file as it happens**, on the
-  progress bar's console (stderr); ``track_parallel_progress`` draws its
-  bar on stdout, the stream that carries the converter's summary.
-  (``test_first_bad_file_stops_parsing_and_skipped_ones_are_reported``)
+Parses every input file (in a process pool for large inputs, results in
+input order, with a progress bar), stops at the first bad file in input
+order or skips it (``skip_bad``), checks what each parser returns, and
+writes the annotation pkl (and the packed store) all-or-nothing. Why the
+pool is not mmengine's ``track_parallel_progress``: see
+docs/converters.md, "Library".
 """
 import functools
 import os

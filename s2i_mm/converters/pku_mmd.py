@@ -1,31 +1,10 @@
 """PKU-MMD phase I / II: long skeleton videos + label files -> clips.
 
-Raw files, per the dataset's README (Liu et al. 2017):
-
-* skeleton file per video (``<video>.txt``, e.g. ``0002-L.txt``): one line
-  per frame of 150 numbers, 2 bodies x 25 Kinect v2 joints x (x, y, z);
-  the second body is all zeros when only one person is present. Joint
-  order is the NTU RGB+D one (``ntu25``).
-* label file per video (same name, in the label directory): one action
-  instance per line, ``action_id,start_frame,end_frame,confidence``.
-  ``action_id`` is 1-based (``label = action_id - 1``). A clip is cut as
-  ``frames[start:end]`` (the half-open cut of the common public converters;
-  an ``end`` past the last frame is clamped to it).
-* split files (``cross-subject.txt`` / ``cross-view.txt`` for phase I,
-  ``cross_subject_v2.txt`` / ``cross_view_v2.txt`` for phase II)::
-
-      Training videos:
-      0002-L, 0002-M, 0002-R, ...
-      Validataion videos:
-      0001-L, 0001-M, ...
-
-  (the header spelling ``Validataion`` is the published one; ``Validation``
-  is accepted too). All clips of a listed video go to that side.
-
-Bodies: the zero body is dropped and at most two bodies are kept, most
-motion energy first (see :mod:`.bodies`). Sample names are
-``<video>_<n>`` with ``n`` the 1-based line of the instance in the label
-file (3 digits).
+Cuts each video's skeleton file (150 numbers per frame: 2 bodies x 25
+``ntu25`` joints x 3) into one clip per line of its label file, keeps at
+most two bodies (:mod:`.bodies`) and assigns the splits of the published
+split files. Raw formats and rules: see docs/converters.md, "PKU-MMD
+phase I / II".
 """
 import functools
 import glob

@@ -1,43 +1,10 @@
 """Toyota Smarthome (trimmed): LCR-Net++ 3D poses -> annotation pkl.
 
-Accepted input, and nothing else: the skeleton release of the trimmed
-dataset (v1.2, LCR-Net++ 13-joint poses), one JSON file per clip named
-``<Activity>_pNN_rNN_vNN_cNN_pose3d.json`` (activity, subject, take, video,
-camera), each an object::
-
-    {"njts": 13,
-     "frames": [                      # one entry per video frame
-        [                             # the detections of that frame
-          {"pose3d": [x0..x12, y0..y12, z0..z12],   # 39 numbers
-           "pose2d": [...], "cumscore": 0.97, ...}, # other keys ignored
-          ...],
-        [], ...]}                     # [] = nobody detected
-
-``pose3d`` is planar: the 13 x, then the 13 y, then the 13 z coordinates,
-joints in LCR-Net order (``lcrnet13``: right ankle, left ankle, right knee,
-left knee, right hip, left hip, right wrist, left wrist, right elbow, left
-elbow, right shoulder, left shoulder, head). Sources: the dataset's own
-``json_to_npz.py`` (dairui01/Toyota_Smarthome: ``pose2d`` indexing
-``j``/``j + 13``) and the official skeleton baseline
-(YangDi666/2s-AGCN-For-Daily-Living ``smarthome_gendata.py``: ``pose3d``
-indexing ``k``/``k + 13``/``k + 26``). Per frame the detection with the
-highest ``cumscore`` is kept (the first one when scores are absent); frames
-without a detection are zeros. One body per sample.
-
-Protocols (Das et al., ICCV 2019, and the official baseline code):
-
-* ``cs``: subjects 3, 4, 6, 7, 9, 12, 13, 15, 17, 19, 25 train
-  (``cs_train``), the others are the test set (``cs_val``); 31 activities.
-* ``cv1``: camera 1 trains, camera 5 validates, camera 2 tests;
-  ``cv2``: cameras 1, 3, 4, 6, 7 train, 5 validates, 2 tests
-  (``cv1_train``/``cv1_val``/``cv1_test``, same for ``cv2``). The
-  cross-view protocols use the 19 activities of :data:`CV_CLASSES` only.
-
-Label spaces: with ``label_space='cs'`` (default) labels index the 31
-:data:`CS_CLASSES` and the ``cv*`` splits list only clips of the 19
-cross-view activities; with ``label_space='cv'`` only those 19 activities
-are converted and labels index :data:`CV_CLASSES` (use this file to report
-the published CV1/CV2 numbers).
+Reads the v1.2 skeleton release (one ``<Activity>_pNN_rNN_vNN_cNN_pose3d``
+JSON file per clip, 13 ``lcrnet13`` joints, the best-scored detection per
+frame) and assigns the cross-subject and cross-view protocols in the
+``cs`` or ``cv`` label space. Schema, sources and protocols: see
+docs/converters.md, "Toyota Smarthome".
 """
 import functools
 import glob

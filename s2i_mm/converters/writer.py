@@ -1,15 +1,6 @@
 """Write an annotation file from samples made in Python: the one call a
-converter of your own needs (``s2i_mm.converters.write_annotation_file``).
-
-Example::
-
-    from s2i_mm.converters import write_annotation_file
-
-    samples = [dict(frame_dir='clip01', label=0, keypoint=kp)  # [M,T,V,C]
-               for ...]
-    write_annotation_file('data/mine.pkl', samples, 'formats/mocap30.yaml',
-                          splits={'train': [...], 'val': [...]},
-                          classes=['walk', 'run'])
+converter of your own needs (``s2i_mm.converters.write_annotation_file``;
+an example in docs/converters.md, "Writing a converter of your own").
 """
 from typing import Any, Dict, List, Optional, Sequence
 

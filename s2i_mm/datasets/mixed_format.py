@@ -1,26 +1,9 @@
 """Datasets of several skeleton formats, drawn with per-member weights.
 
-Universal pretraining mixes datasets whose skeletons have different
-layouts (e.g. NTU's 25 joints, NW-UCLA's 20, Toyota's 13). Each sample
-keeps the ``skeleton_format`` of its member, so ``S2IEncode`` encodes it
-with the right joint order. How often each member is drawn is set by
-:class:`MixedFormatSampler` from the dataset's ``weights``.
-
-Example config::
-
-    train_dataloader = dict(
-        sampler=dict(type='MixedFormatSampler', shuffle=True),
-        dataset=dict(
-            type='MixedFormatDataset',
-            weights=[2, 1, 1],
-            datasets=[
-                dict(type='SkeletonDataset', ann_file='ntu120.pkl',
-                     split='xsub_train', pipeline=pipeline),
-                dict(type='SkeletonDataset', ann_file='nw_ucla.pkl',
-                     split='train', pipeline=pipeline),
-                dict(type='SkeletonDataset', ann_file='toyota.pkl',
-                     split='cs_train', pipeline=pipeline),
-            ]))
+:class:`MixedFormatDataset` concatenates datasets of different layouts,
+each sample keeping its member's ``skeleton_format``;
+:class:`MixedFormatSampler` draws from the members by their ``weights``.
+A config: see docs/datasets.md, "Mixed formats (universal pretraining)".
 """
 import math
 from typing import Iterator, List, Optional, Sequence, Union

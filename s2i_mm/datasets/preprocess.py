@@ -1,28 +1,10 @@
 """Per-sample work that does not change between epochs.
 
-:class:`~s2i_mm.datasets.SkeletonDataset` runs :func:`preprocess_sample`
-once per sample when a dataset is first loaded and caches the result (see
-:mod:`~s2i_mm.datasets.preprocess_cache`), instead of running a transform
-such as mmaction2's ``PreNormalize3D`` for every sample in every epoch.
-Inference (:func:`s2i_mm.apis.inference_skeleton`) calls the same
-:func:`preprocess_sample` with the options of the config's test dataset,
-so a model sees at test time exactly what it saw in evaluation.
-
-Steps, each optional:
-
-* ``drop_empty``: remove bodies that are zero in every frame and frames in
-  which every body is zero (missing detections); order the bodies by their
-  number of non-empty frames, most first (the main actor is body 0), as
-  ``PreNormalize3D`` does.
-* ``center``: subtract the position of the format's centre joint of body 0
-  in its first frame where that joint is present. Missing (all-zero) joints
-  stay zero. Global motion (walking, jumping) is kept.
-* ``align``: rotate about the vertical axis so that the line from
-  ``across[0]`` to ``across[1]`` (default right to left shoulder) of body 0
-  in its first frame lies along +x: a view alignment in the spirit of
-  ``PreNormalize3D``'s shoulder alignment that works for every layout with
-  those joint names. The vertical (up) axis is ``vertical_axis``
-  (1 = y for Kinect camera space).
+:func:`preprocess_sample` runs once per sample when a dataset is first
+loaded (and is cached, :mod:`~s2i_mm.datasets.preprocess_cache`); inference
+calls it with the options of the config's test dataset. Steps, each
+optional: ``drop_empty``, ``center``, ``align``. What each does: see
+docs/datasets.md, "Preprocessing runs once, and is cached".
 """
 from typing import Any, Dict, Optional, Sequence, Union
 

@@ -1,26 +1,11 @@
 """Where preprocessed datasets are cached, and when a cache is stale.
 
-A cache is a packed store (:mod:`s2i_mm.fileio.store`) holding every
-sample of a source file after validation and preprocessing, named
-``<source name>-<key>``. The key hashes the source's absolute path, size
-and modification time (for a store source: of its files), the skeleton
-format, the preprocessing options and the store version. Editing or
-replacing the source, or changing an option, therefore selects a new
-cache; the superseded caches of the same source are deleted when the new
-one is written (only folders that are stores s2i_mm wrote:
-:func:`~s2i_mm.fileio.store.is_own_store`). Deleting a cache directory
-by hand is always safe.
-
-Where: ``cache_dir`` when the dataset config gives one; otherwise
-``<directory of the source>/.s2i_cache/`` or, where that cannot be
-written, ``$S2I_MM_CACHE`` (default ``~/.cache/s2i_mm/datasets/``). An
-existing cache is used wherever it is; a new one goes to the first place
-where a file can actually be created.
-
-:func:`load_or_build_cache` is what a dataset calls: the cache if it is
-there, else ``build()`` once and the cache written from it. In a
-distributed run the dataset wraps that in :func:`rank_zero_first`, so the
-cache is built by rank 0 alone and only mapped by the others.
+A cache is a packed store named ``<source name>-<key>``, the key hashing
+the source, the format, the preprocessing options and the store version.
+:func:`load_or_build_cache` returns it or builds it once;
+:func:`rank_zero_first` lets rank 0 build it alone. Where caches go and
+when they are replaced: see docs/datasets.md, "Preprocessing runs once,
+and is cached".
 """
 import hashlib
 import json

@@ -2,7 +2,8 @@
 
 The dataset is a composition of single-purpose units, in data-flow order:
 
-* :mod:`.annotation`: load an annotation file (safely) and check it;
+* :mod:`s2i_mm.fileio.annotation`: load an annotation file (safely) and
+  check it;
 * :mod:`.preprocess`: check and preprocess every sample once;
 * :mod:`.preprocess_cache`: keep that result as a memory-mapped store, built
   by one rank;

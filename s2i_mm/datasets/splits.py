@@ -1,14 +1,9 @@
 """Split names, including semi-supervised label subsets.
 
-A split name ``<base>_<P>pct`` (e.g. ``xsub_train_1pct``,
-``xsub_train_10pct``, ``train_0.5pct``) that the annotation file does not
-define is resolved from the split ``<base>``: a class-balanced ``P`` percent
-subset drawn with a seed. Class-balanced means stratified: every class
-keeps ``round(P / 100 * n_c)`` of its ``n_c`` samples, at least one.
-
-The draw depends only on the seed, the base split's names and labels (not
-on their order in the file) and numpy's PCG64 generator, whose streams are
-identical on every platform, so every machine gets the same subset.
+A split ``<base>_<P>pct`` that the annotation file does not define is a
+class-balanced ``P`` % subset of ``<base>``, drawn with a seed and
+identical on every machine; see docs/datasets.md, "Semi-supervised
+splits".
 """
 import re
 from collections import Counter

@@ -1,20 +1,9 @@
 """Reading and checking skeleton annotation files (mmaction2/pyskl schema).
 
-The schema, as published by mmaction2 (``ntu60_3d.pkl``, ``ntu120_3d.pkl``)::
-
-    {'split': {'xsub_train': [frame_dir, ...], ...},
-     'annotations': [{'frame_dir': str, 'label': int, 'total_frames': int,
-                      'keypoint': float32[M, T, V, C], ...}, ...]}
-
-s2i_mm files may add two optional top-level keys that upstream readers
-ignore: ``'skeleton_format'`` (the layout name, e.g. ``'ntu25'``) and
-``'classes'`` (the class names, index = label).
-
-Every problem with a file is reported as one :class:`SkeletonDataError`
-whose message names the file and, where it applies, the sample. Files are
-unpickled with :mod:`.restricted_pickle`: a file that names anything but
-containers, strings, numbers and numpy arrays is refused and nothing in it
-runs.
+Files are unpickled with :mod:`.restricted_pickle`; every problem is one
+:class:`SkeletonDataError` naming the file and, where it applies, the
+sample. The schema and its two s2i_mm extras (``skeleton_format``,
+``classes``): see docs/datasets.md.
 """
 import os.path as osp
 import pickle

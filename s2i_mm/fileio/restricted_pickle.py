@@ -1,52 +1,10 @@
 """Unpickling annotation and keypoint files without running code.
 
-mmaction2 / pyskl skeleton files are pickles. A plain ``pickle.load`` calls
-whatever the file names (``os.system`` included), so s2i_mm reads every
-such file with :class:`RestrictedUnpickler`, which admits only what those
-files hold: containers (dict, list, tuple, set, frozenset,
-``OrderedDict``), strings, bytes, numbers and numpy arrays, dtypes and
-scalars. Anything else stops the load with :class:`ForbiddenGlobalError`
-before it is called.
-
-What the writers in the field emit, and hence what is admitted (checked in
-``tests/datasets/test_restricted_pickle.py`` with files written as
-mmaction2's ``tools/data/skeleton`` scripts write them, through
-``mmengine.dump``, pickle protocol 2):
-
-* numpy arrays: ``numpy.core.multiarray._reconstruct`` with the class
-  ``numpy.ndarray`` and a ``numpy.dtype`` (protocols 0-4; numpy >= 2 names
-  the module ``numpy._core``), or ``numpy._core.numeric._frombuffer``
-  (protocol 5);
-* numpy scalars (``np.int64`` labels, ...): ``numpy.core.multiarray.scalar``;
-* protocols 0-2 spell ``bytes`` as ``_codecs.encode(text, 'latin1')``
-  (``bytes()`` when empty, e.g. the data of an empty array) and sets,
-  frozensets, bytearrays and complex numbers as calls of the builtin.
-
-Names are mapped to the objects of the running numpy; nothing is imported
-by name. What a file cannot do with the admitted names either:
-
-* allocate memory it does not hold: ``numpy.ndarray`` is admitted only as
-  the argument of ``_reconstruct`` (never called), ``bytes()`` and
-  ``bytearray()`` take no size;
-* read memory through object pointers: numpy arrays and scalars must
-  have a plain dtype (booleans, numbers, byte or text strings; no object,
-  structured or sub-array dtypes). numpy trusts the pickle there:
-  ``ndarray.__setstate__`` with an object dtype and a shape larger than
-  the pickled list reads past the list (a segmentation fault, seen with
-  numpy 2.4), and a scalar of a dtype with object fields turns bytes of
-  the file into object pointers;
-* change them: functions are handed out wrapped in :class:`_Admitted`,
-  whose attributes cannot be set (a ``BUILD`` opcode could otherwise set
-  ``__defaults__`` of a numpy function for the whole process);
-* exhaust memory through the memo: the C unpickler sizes its memo table by
-  the largest index a file names, so one damaged byte (``LONG_BINPUT
-  0x7fffffff``) makes it allocate and clear 32 GB. The pure-Python
-  unpickler of the standard library (``pickle._Unpickler``) keeps the memo
-  in a dict, so it is the base class here. It is as fast on protocol 2
-  files (mmaction2's; the time goes into their latin-1 strings) and about
-  half as fast on protocol 4/5 files (0.4 s instead of 0.2 s for 5,000 NTU
-  samples, measured on the project's shared 2-core machine): the file is
-  read once, when a dataset's cache is built.
+:class:`RestrictedUnpickler` admits only what mmaction2 / pyskl skeleton
+files hold (containers, strings, bytes, numbers, numpy arrays, dtypes and
+scalars of plain dtypes); anything else stops the load with
+:class:`ForbiddenGlobalError` before it is called. What is admitted and
+why: see docs/datasets.md, "The restricted unpickler".
 """
 import collections
 import io

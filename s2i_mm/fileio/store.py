@@ -1,33 +1,11 @@
 """The packed skeleton store: one memory-mapped array plus a small index.
 
-Layout of a store directory (no pickle anywhere)::
-
-    keypoint.npy        float32 [R, V, C]: the frames of every body of
-                        every sample, one after another (sample i occupies
-                        rows offset[i] : offset[i] + M_i * T_i, body-major)
-    keypoint_score.npy  float32 [R, V] (optional, 2D pose estimates)
-    index.npz           int64 offset[N], num_bodies[N], num_frames[N],
-                        label[N]
-    meta.json           version, skeleton_format, classes, frame_dir[N],
-                        split {name: [frame_dir, ...]}, preprocess, source
-    .s2i_store          the marker: this folder is a store s2i_mm wrote
-
-Readers open ``keypoint.npy`` with ``np.load(mmap_mode='r')``: DataLoader
-workers then share the page cache instead of each holding a copy of
-Python objects.
-
-**What may be replaced.** A writer replaces an existing folder only if it
-is empty, or if it carries the marker and holds nothing but the files
-above (:func:`is_own_store`); any other folder - a dataset, a user's
-notes in a store folder, a store of an older s2i_mm without the marker -
-is refused with a :class:`FileExistsError` naming what is in it.
-
-**Damage.** :class:`SkeletonStore` checks every file when it opens a
-store: a missing or unreadable file, a ``meta.json`` of another structure
-or version, an index that does not fit ``keypoint.npy``. Each raises one
-:class:`DamagedStoreError` naming the store and the problem (a cache is
-then rebuilt by :class:`~s2i_mm.datasets.SkeletonDataset`). Flipped bits
-inside the arrays are not detected (there are no checksums).
+A store directory holds ``keypoint.npy`` (every frame of every body of
+every sample, read with ``np.load(mmap_mode='r')``), ``index.npz``,
+``meta.json`` and the ``.s2i_store`` marker; no pickle. Writers replace
+only stores s2i_mm wrote (:func:`is_own_store`); :class:`SkeletonStore`
+checks every file when it opens one (:class:`DamagedStoreError`). Layout
+and guarantees: see docs/datasets.md, "Packed stores (memory-mapped)".
 """
 import json
 import os

@@ -1,21 +1,10 @@
 """The ``FORMATS`` registry and the public accessor :func:`get_format`.
 
-``FORMATS`` is an mmengine :class:`~mmengine.registry.Registry` (scope
-``s2i_mm``) whose records are :class:`SkeletonFormat` *instances*, not
-classes: a layout is data. ``s2i_mm.registry.FORMATS`` is this object.
-
-Three ways to add a layout without editing s2i_mm:
-
-1. a user module calls :func:`register_format` (or
-   ``FORMATS.register_module(module=fmt)``) and a config loads it with
-   ``custom_imports = dict(imports=['my_formats'])``;
-2. a spec file holding the constructor arguments of
-   :class:`SkeletonFormat`, named wherever a format name is accepted, e.g.
-   ``dict(type='S2IEncode', skeleton_format='formats/mocap30.yaml')``:
-   ``.yaml``/``.yml`` and ``.json`` are parsed as data (YAML's safe
-   loader, no ``_base_`` or includes); a ``.py`` spec is Python and runs
-   only when the user names it (see :func:`load_format_spec`);
-3. an inline dict with the same keys in a config.
+``FORMATS`` is an mmengine registry (scope ``s2i_mm``) whose records are
+:class:`SkeletonFormat` instances: a layout is data. Layouts are added by
+:func:`register_format` in a plugin module, by a spec file
+(:func:`load_format_spec`) or by an inline dict; see docs/formats.md,
+"Adding a layout without editing s2i_mm".
 """
 import json
 import os

@@ -1,15 +1,9 @@
 """A skeleton format as the graph layout of mmaction2's GCNs.
 
-mmaction2's ``Graph`` (``mmaction.models.utils.graph``, built by
-``STGCN`` / ``AAGCN`` from ``graph_cfg``) knows three layouts by name
-(``'openpose'``, ``'nturgb+d'``, ``'coco'``) and takes any other as a dict
-``num_node`` / ``inward`` (``(child, parent)`` joint pairs) / ``center``.
-:func:`gcn_layout` is that dict for an s2i_mm format: its bones and centre
-joint, pure data. :func:`gcn_graph_cfg` rewrites a ``graph_cfg`` whose
-``layout`` names an s2i_mm format (name, spec file, inline spec or
-:class:`SkeletonFormat`) into that dict form and leaves mmaction2's own
-layouts alone; ``s2i_mm.models.STGCN`` / ``AAGCN`` apply it, so a config
-names the graph by the dataset's format (see docs/models.md, "GCNs").
+:func:`gcn_layout` is the dict layout (``num_node``, ``inward``,
+``center``) mmaction2's ``Graph`` takes, made from a format's bones and
+centre; :func:`gcn_graph_cfg` rewrites a ``graph_cfg`` naming an s2i_mm
+format into it. See docs/models.md, "GCNs (mmaction2) on any layout".
 """
 from typing import Union
 

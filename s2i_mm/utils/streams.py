@@ -1,14 +1,10 @@
 """The stream of a config, and the check that its pipelines agree with it.
 
-A config chooses its stream (joint, bone, motion; several for a
-multi-stream model) with the top-level ``modality`` key, and every
-``SkeletonModality`` in its data pipelines must produce that stream.
-Old-style mmengine configs evaluate a base file once, when it is parsed:
-the base's pipelines hold the base's ``modality`` value, and a child that
-only sets ``modality = 'b'`` would still train on joints. The tools refuse
-such a config (:func:`check_stream`); a stream config takes the pipelines of
-its stream from the base instead (``_base_.stream_pipelines.b.train``, see
-``configs/_base_/datasets/s2i_skeleton.py``).
+A config names its stream(s) with the top-level ``modality`` key;
+:func:`check_stream` refuses a config whose ``SkeletonModality``
+transforms produce another one (e.g. a child config that set ``modality``
+but kept its base's pipelines). See docs/models.md, "Streams: joint,
+motion, bone".
 """
 from typing import Any, Iterator, List, Optional, Tuple
 

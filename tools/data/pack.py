@@ -1,16 +1,13 @@
 """Pack a skeleton annotation pkl into a memory-mapped store.
 
-The store (a directory of ``.npy`` files, an ``index.npz`` and a
-``meta.json``; no pickle) is read by ``SkeletonDataset`` like the pkl, but
-DataLoader workers share its pages instead of each copying Python objects.
-Every sample is checked; the output is written under a temporary name and
-renamed into place, so a failure leaves nothing behind. The output is
-checked before the input is read: it must not exist, be empty, or (with
-``--overwrite``) be a store s2i_mm wrote; no other folder is replaced.
+Checks every sample and writes the store (``.npy`` arrays, ``index.npz``,
+``meta.json``; no pickle) all-or-nothing, replacing only an empty folder
+or, with ``--overwrite``, a store s2i_mm wrote. See docs/datasets.md,
+"Packed stores (memory-mapped)".
 
 Example::
 
-    python tools/data/pack.py data/ntu120_3d.pkl data/ntu120_3d \
+    python tools/data/pack.py data/ntu120_3d.pkl data/ntu120_3d \\
         --skeleton-format ntu25 --preprocess
 """
 import argparse

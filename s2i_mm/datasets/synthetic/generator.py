@@ -1,26 +1,10 @@
 """Generate synthetic skeleton action datasets in the pkl schema.
 
-Every sample is drawn from its own random stream ``(seed, label, number)``
-(numpy PCG64, identical on every platform), so a dataset is the same on
-every machine and the first samples of a class do not depend on how many
-are drawn. Per sample: body proportions (overall +-15 %, each of trunk,
-arms and legs another +-5 %), duration ``T`` in ``[40, 150]`` frames at
-30 fps, amplitude, speed, phase and onset of the movement, the view (a
-rotation about the vertical axis), the distance and lateral position in
-front of the camera, Gaussian joint noise and a few dropped (all-zero)
-frames; every bone of the spine, arms and legs also fidgets (slow random
-swings). ``difficulty`` in ``[0, 1]`` widens the ranges of amplitude,
-speed, onset and view and raises the fidgeting, the noise and the number of
-dropped frames.
-
-Coordinates are camera space in metres as NTU's Kinect v2 (y up, z away
-from the camera, the person facing it). Single-person classes keep a
-second, all-zero body, as NTU does. ``'train'`` and ``'val'`` split by
-simulated subject (subjects 1-7 train, 8-10 val).
-
-The same samples are written in every requested layout by mapping joint
-names from ``ntu25`` (:func:`layout_indices`), so the layouts agree joint
-by joint.
+Every sample is drawn from its own random stream ``(seed, label,
+number)``, posed by the procedural actions of :mod:`.actions` on
+:mod:`.body_model`, and written in every requested layout by mapping joint
+names from ``ntu25`` (:func:`layout_indices`). What varies per sample and
+with ``difficulty``: see docs/datasets.md, "The synthetic dataset".
 """
 from typing import Dict, List, Sequence
 

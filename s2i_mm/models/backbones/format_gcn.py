@@ -1,29 +1,11 @@
 """mmaction2's GCN backbones with the graph named by an s2i_mm format.
 
-``STGCN`` and ``AAGCN`` here are mmaction2's classes, unchanged, except
-that ``graph_cfg=dict(layout=...)`` also takes an s2i_mm skeleton format
-(a registered name such as ``'kinect20'``, a plugin's, or a spec file):
-it becomes mmaction2's own dict layout (bones and centre of the format,
-:func:`s2i_mm.formats.gcn_graph_cfg`) before mmaction2's ``Graph`` is
-built. Why subclasses: mmaction2's ``Graph`` takes only its three names
-or a dict, and an old-style config cannot call Python to build the dict;
-a subclass that rewrites one argument keeps every upstream module, weight
-name and checkpoint as they are, and patches nothing upstream.
-``mmaction.STGCN`` stays mmaction2's own (it rejects s2i_mm names).
-
-In a config (default scope ``s2i_mm``) the recognizer, head, loss and data
-preprocessor are mmaction2's, so the model builds in mmaction2's scope and
-only the backbone in ours::
-
-    model = dict(
-        _scope_='mmaction',
-        type='RecognizerGCN',
-        backbone=dict(_scope_='s2i_mm', type='STGCN',
-                      graph_cfg=dict(layout='kinect20', mode='spatial')),
-        cls_head=dict(type='GCNHead', num_classes=10, in_channels=256))
-
-Another GCN taking ``graph_cfg`` gets the same by subclassing it with
-:class:`FormatGraphMixin` first.
+``STGCN`` and ``AAGCN`` are mmaction2's classes, unchanged except that
+``graph_cfg=dict(layout=...)`` also takes an s2i_mm skeleton format, turned
+into mmaction2's dict layout (:func:`s2i_mm.formats.gcn_graph_cfg`) before
+``Graph`` is built; :class:`FormatGraphMixin` does the same for another
+GCN. Why subclasses, and a config: see docs/models.md, "GCNs (mmaction2)
+on any layout".
 """
 import torch
 from mmaction.models.backbones import AAGCN as _MMActionAAGCN

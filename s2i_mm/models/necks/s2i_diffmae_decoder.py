@@ -1,48 +1,12 @@
 """DiffMAE decoders: denoise the masked patches given the visible ones.
 
-The decoder of DiffMAE (Wei et al., "Diffusion Models as Masked
-Autoencoders", ICCV 2023) takes the *noisy* pixels ``x_t`` of the masked
-patches, with their positions and the diffusion step ``t``, and predicts
-their clean pixels ``x_0`` (or the noise ``eps``), conditioned on the
-encoder's features of the visible patches. The paper's three designs
-(its Fig. 3 and decoder ablation) are the ``variant`` of
-:class:`S2IDiffMAEDecoder`:
-
-- ``cross_self``: each block has self-attention among the noisy tokens,
-  then cross-attention to encoder features, then an MLP (the layout of the
-  original Transformer decoder). Decoder blocks are connected to encoder
-  blocks *top-down*: the first decoder block attends to the last encoder
-  block's output, the second to the one before it, and so on;
-- ``cross``: the same blocks without the self-attention: every noisy token
-  is denoised on its own, from the encoder features only;
-- ``joint``: MAE's decoder layout: the visible encodings and the noisy
-  tokens are concatenated and go through self-attention blocks together.
-
-Choices the paper leaves open, all ours (see ``docs/models.md``):
-
-- ``connection``: ``'top_down'`` as above, or ``'last'`` (every block
-  attends to the last encoder output). Defaults: ``top_down`` for
-  ``cross_self``, as the paper describes; ``last`` for ``cross``, as the
-  s2i_mm issue that asked for DiffMAE specified it (the paper's Fig. 3
-  caption connects its cross decoder top-down too: set
-  ``connection='top_down'`` for that). With fewer decoder than encoder
-  blocks, top-down pairs the decoder with the *last* encoder blocks, so
-  the shallow end of the encoder feeds no decoder block (the paper does
-  not say how it pairs 8 decoder blocks with a 12- or 24-block encoder);
-- the memory a block attends to is the encoder layer's output passed
-  through the block's own LayerNorm and linear map to the decoder width:
-  intermediate ViT outputs are raw residual streams whose scale grows with
-  depth, and only the last one passes the encoder's final norm. The class
-  token is part of the memory, as it is part of MAE's decoder input;
-- the noisy patches enter through a linear map of their ``p*p*C`` pixels,
-  plus the fixed 2D sine-cosine embedding of their position on the real
-  (possibly rectangular) grid, plus a step embedding: the sinusoidal code
-  of ``t`` (as for Transformer positions) through a two-layer SiLU MLP,
-  the step conditioning of DDPM-style networks, added to every noisy
-  token;
-- blocks are pre-norm with LayerNorm(eps=1e-6), MLP ratio 4 and qkv bias,
-  as mmpretrain's MAE decoder; initialisation as MAE's decoder (xavier
-  uniform linear layers, zero biases).
+:class:`S2IDiffMAEDecoder` takes the noisy pixels ``x_t`` of the masked
+patches, their positions and the diffusion step ``t``, and predicts their
+clean pixels (or the noise) from the encoder's features of the visible
+patches. Its ``variant`` is one of the paper's three designs
+(``cross_self``, ``cross``, ``joint``). The variants, their connections
+and the choices the paper leaves open: see docs/models.md, "Decoder
+variants" and "Choices the paper leaves open (ours)".
 """
 import math
 from typing import List, Optional, Sequence, Union

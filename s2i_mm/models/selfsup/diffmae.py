@@ -1,42 +1,11 @@
 """DiffMAE on S2I images: masked patches reconstructed by a diffusion decoder.
 
-DiffMAE (Wei et al., "Diffusion Models as Masked Autoencoders", ICCV 2023,
-arXiv 2304.03283; no official code) conditions a diffusion model on the
-visible patches of a masked image:
-
-- the encoder is MAE's (:class:`~.S2IMAEViT`) on the visible patches, so
-  every S2I masking strategy works unchanged;
-- the pixels ``x_0`` of the masked patches (MAE's target: per-patch
-  normalised with ``norm_pix``) are noised to
-  ``x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps`` at a random step
-  ``t``;
-- the decoder (:class:`~s2i_mm.models.necks.S2IDiffMAEDecoder`) sees the
-  noisy masked patches with their positions and ``t`` and predicts
-  ``x_0`` (the paper's target) or ``eps``;
-- the loss is the mean squared error over the masked patches.
-
-At inference, :meth:`S2IDiffMAE.inpaint` starts the masked patches from
-Gaussian noise and denoises them with DDPM ancestral sampling or DDIM,
-conditioned on the visible ones, which are returned untouched.
-
-Choices the paper leaves open, all ours (see ``docs/models.md``; the
-decoder's are in :mod:`s2i_mm.models.necks.s2i_diffmae_decoder`):
-
-- one step ``t`` per sample, uniform over ``0 .. T - 1``; every masked
-  patch of the sample has that noise level;
-- the loss is plain (unweighted) MSE whatever ``t`` is, as DDPM's
-  ``L_simple``;
-- the noise schedule is :class:`DiffusionSchedule`: DDPM's linear betas
-  (``1e-4`` to ``0.02`` over ``T = 1000`` steps) raised to a power
-  ``exponent``; an exponent below 1 makes every beta larger, i.e. more
-  noise at every step. The paper tunes the linear schedule this way; the
-  value used here and why is in the configs and ``docs/models.md``;
-- samplers run on ``num_steps`` steps spread evenly over ``T - 1 .. 0``
-  (rounded); DDPM then samples each step from the posterior of the
-  re-spaced chain (Nichol & Dhariwal's respacing), DDIM takes its
-  deterministic step (``eta = 0`` by default). The predicted ``x_0`` is not
-  clipped: with ``norm_pix`` it lives in a per-patch normalised space with
-  no fixed range.
+:class:`S2IDiffMAE` encodes the visible patches with MAE's encoder, noises
+the masked patches' pixels to a random step ``t`` of
+:class:`DiffusionSchedule`, and trains the decoder to predict them (or the
+noise) with an MSE loss; :meth:`S2IDiffMAE.inpaint` samples them back
+(DDPM or DDIM). The method and the choices the paper leaves open: see
+docs/models.md, "DiffMAE pretraining on S2I images".
 """
 from typing import Dict, List, Optional, Sequence
 

@@ -1,21 +1,10 @@
 """What the S2I masked-image-modelling algorithms share (MAE, DiffMAE).
 
-:class:`S2IMaskedSelfSupervisor` is the base of :class:`~.S2IMAE` and
-:class:`~.S2IDiffMAE`. Both have an :class:`~.S2IMAEViT` encoder, a decoder
-neck on the same (possibly rectangular) patch grid and an
-:class:`~s2i_mm.models.heads.S2IMAEPretrainHead` that turns images into the
-pixel target; this base holds what they do alike:
-
-- at construction, it checks that the three parts agree (patch grid, patch
-  size, encoder width, predicted values per patch) and raises one
-  ``ValueError`` naming every mismatch, instead of a shape error deep in a
-  forward pass;
-- it accepts the inputs of either collate function (mmengine's
-  ``pseudo_collate`` makes mmpretrain's ``SelfSupDataPreprocessor`` return
-  a list of ``[C, H, W]`` images, which it reads as views);
-- it turns predicted patches back into images (undoing ``norm_pix``) and
-  pastes them into the masked patches of the input, leaving the visible
-  pixels bit for bit as they were.
+:class:`S2IMaskedSelfSupervisor`, the base of :class:`~.S2IMAE` and
+:class:`~.S2IDiffMAE`, checks that encoder, decoder and head agree (one
+``ValueError`` naming every mismatch), accepts the inputs of either collate
+function, and turns predicted patches back into images pasted into the
+masked patches; see docs/models.md, "DiffMAE pretraining on S2I images".
 """
 from typing import List
 

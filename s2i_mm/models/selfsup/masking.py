@@ -1,27 +1,11 @@
 """Patch masking strategies for MAE pretraining on S2I images.
 
-An S2I image has time on its rows and joints on its columns, so a patch
-grid of ``h x w`` patches reads as ``h`` time spans by ``w`` joint groups.
-The strategies choose which patches the encoder does not see:
-
-- ``random``: independent patches (MAE's default, ratio 0.75);
-- ``block``: one contiguous region of patches (a span of frames over a
-  group of joints);
-- ``joint``: whole columns of patches, i.e. joints hidden for the whole
-  sequence;
-- ``temporal``: whole rows of patches, i.e. frames hidden for every joint;
-- ``motion_tube``: Skeleton2vec's motion-aware tube masking (Xu et al.,
-  arXiv 2401.00921) on the patch grid: the rows are cut into tubes of
-  ``tube_len`` consecutive rows (time spans); inside a tube the same
-  columns (joint groups) are masked in every row, and columns that move
-  more are masked more often. The motion comes with the batch (see
-  :func:`patch_motion` for images).
-
-Every sample of a batch gets the same number of masked patches (the encoder
-gathers a fixed number of visible tokens). The number of *visible* units
-(patches, columns or rows) is ``max(1, int(units * (1 - mask_ratio)))``, the
-rounding of mmpretrain's ``MAEViT.random_masking``; at least one unit stays
-visible.
+Rows of an S2I image are time and columns joints, so the strategies
+(``random``, ``block``, ``joint``, ``temporal``, ``motion_tube``) hide
+patches, whole columns, whole rows or motion-aware tubes of the patch
+grid; every sample of a batch gets the same number of masked patches.
+The strategies and their rounding: see docs/models.md, "Masking
+strategies".
 """
 import math
 from typing import Optional, Sequence, Tuple

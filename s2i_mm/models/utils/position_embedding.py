@@ -1,18 +1,9 @@
 """Position embeddings on rectangular patch grids.
 
-An S2I image has time on its rows and joints on its columns, so its patch
-grid need not be square. mmpretrain's MAE parts build their fixed sine-cosine
-embeddings from ``int(sqrt(num_patches))`` and resize checkpoint embeddings
-assuming a square source grid; the helpers here lift both limits for the
-s2i_mm subclasses.
-
-Checkpoint embeddings on a different grid are *interpolated*
-(:func:`mmpretrain.models.utils.resize_pos_embed`, bicubic by default), also
-for MAE's fixed sine-cosine tables: the loaded table keeps describing
-positions relative to the whole image, as it does when a ViT is fine-tuned
-at a new resolution, so the pretrain -> fine-tune chain sees one position
-code. Regenerating the table instead would show the pretrained weights the
-positions of a top-left crop of the image they were trained on.
+S2I patch grids need not be square (time on rows, joints on columns); the
+helpers build sine-cosine tables on ``h x w`` grids and interpolate a
+checkpoint's table onto them, also MAE's fixed one. Why interpolate rather
+than regenerate: see docs/models.md, "ImageNet-pretrained initialisation".
 """
 import math
 from typing import Dict, Optional, Sequence, Tuple, Union

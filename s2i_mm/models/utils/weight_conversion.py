@@ -1,19 +1,10 @@
 """Convert official MAE and timm ViT weights to mmpretrain MAE names.
 
-The official MAE release (https://github.com/facebookresearch/mae) stores
-``{'model': state_dict}`` with timm's ViT names (``blocks.N.attn.qkv``,
-``patch_embed.proj``, ``norm``...) and, in the checkpoints that keep the
-decoder, ``mask_token``, ``decoder_embed``, ``decoder_pos_embed``,
-``decoder_blocks.N.*``, ``decoder_norm`` and ``decoder_pred``. timm ViT state
-dicts use the same encoder names, may add ``fc_norm`` (global pooling) and a
-classifier ``head``.
-
-The converted names are those of mmpretrain's ``MAE`` model (``MAEViT``
-encoder as ``backbone.*``, ``MAEPretrainDecoder`` as ``neck.*``): the file
-loads without a prefix into :class:`~s2i_mm.models.S2IMAE` and, with
-``prefix='backbone.'``, into any mmpretrain ``VisionTransformer`` backbone.
-All tensors are renamed only: qkv is a single fused ``[3 * C, C]`` linear in
-both layouts.
+Renames (never reshapes: qkv is one fused ``[3 * C, C]`` linear in both)
+the timm-style keys of the official MAE release or a timm ViT to those of
+mmpretrain's ``MAE`` (``backbone.*``, ``neck.*``). The renames and how to
+load the result: see docs/models.md, "ImageNet-pretrained
+initialisation".
 """
 import argparse
 import os.path as osp
