@@ -137,8 +137,9 @@ def test_plan_for_diffmae_and_its_decoder(demo, tmp_path):
 @pytest.mark.parametrize('algo', ['mae', 'diffmae'])
 @pytest.mark.parametrize('epochs', [2, 7, 300])
 def test_schedule_options_move_the_whole_schedule(demo, epochs, algo):
-    cfg = Config.fromfile(osp.join(REPO, demo.PRETRAIN_CFGS[algo]))
-    cfg.merge_from_dict(demo.schedule_options(epochs, 0.1))
+    config = osp.join(REPO, demo.PRETRAIN_CFGS[algo])
+    cfg = Config.fromfile(config)
+    cfg.merge_from_dict(demo.fit_schedule(config, epochs))
     warmup, cosine = cfg.param_scheduler
     assert cfg.train_cfg.max_epochs == epochs == cosine.end
     assert 1 <= warmup.end == cosine.begin < epochs
