@@ -94,12 +94,13 @@ def read_mat(path: str) -> Dict[str, Any]:
     from scipy.io import loadmat  # imported here: only MAT readers pay it
     try:
         content = loadmat(path)
-    except OSError as err:
-        raise MalformedInputError(
-            path, f'cannot read: {err.strerror or err}') from None
     except Exception as err:  # noqa: BLE001 - scipy raises many types
-        # on damaged input (ValueError, TypeError, MatReadError, zlib and
-        # struct errors, NotImplementedError for v7.3 files)
+        # on damaged input (ValueError, TypeError, MatReadError, OSError
+        # without errno for a truncated stream, zlib and struct errors,
+        # NotImplementedError for v7.3 files)
+        if isinstance(err, OSError) and err.errno is not None:
+            raise MalformedInputError(
+                path, f'cannot read: {err.strerror}') from None
         raise MalformedInputError(
             path, f'not a readable MATLAB file ({type(err).__name__}: '
             f'{str(err)[:80]})') from None

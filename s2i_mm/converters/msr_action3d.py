@@ -279,9 +279,9 @@ def convert_msr_action3d(input_dir: str,
     """
     if not osp.isdir(input_dir):
         raise FileNotFoundError(f'{input_dir}: not a directory')
-    classes = read_action_names(osp.join(input_dir, CLASS_FILE))
     files, excluded = _list_files(
         input_dir, file_list or osp.join(input_dir, FILE_LIST))
+    classes = read_action_names(osp.join(input_dir, CLASS_FILE))
     return convert_files(
         parse_msr_file, files,
         lambda anns: msr_splits([a['frame_dir'] for a in anns]), out_file,
