@@ -146,7 +146,7 @@ MALFORMED = {
     'frames first': (lambda p: write_mat(p, d_skel=np.ones((4, 20, 3))),
                      'has shape (4, 20, 3)'),
     'zero frames': (lambda p: write_mat(p, d_skel=np.ones((20, 3, 0))),
-                    'zero frames'),
+                    'zero frames: "d_skel" has shape (20, 3, 0)'),
     'all frames zero': (lambda p: write_mat(p, d_skel=np.zeros((20, 3, 3))),
                         'every frame is all zero'),
     'nan': (lambda p: write_mat(p, d_skel=np.where(
