@@ -128,8 +128,9 @@ def load_keypoints(source: KeypointsOrFile,
     with the restricted unpickler of
     :func:`~s2i_mm.fileio.annotation.read_pickle`, so nothing in it
     runs; a separate ``keypoint_score`` is merged as the format's score
-    channel), NTU ``.skeleton``, and ``.json`` (NW-UCLA for ``kinect20``,
-    Toyota Smarthome for ``lcrnet13``).
+    channel), NTU ``.skeleton``, ``.json`` (NW-UCLA for ``kinect20``,
+    Toyota Smarthome for ``lcrnet13``), MSR-Action3D ``.txt`` (``msr20``)
+    and UTD-MHAD ``.mat`` (``utd20``).
 
     Returns:
         tuple: ``(keypoint float32 [M, T, V, C], name, format name or None)``
@@ -167,7 +168,7 @@ def load_keypoints(source: KeypointsOrFile,
             source, skeleton_format.name if skeleton_format else None)
         return _as_mtvc(keypoint, source), name, fmt_name
     raise ValueError(f'{source}: unsupported skeleton file type; use .npy, '
-                     '.pkl, .skeleton or .json')
+                     '.pkl, .skeleton, .json, .txt or .mat')
 
 
 def _pick_annotation(data: Any, sample: Union[int, str], source: str) -> dict:

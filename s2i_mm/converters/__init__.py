@@ -1,5 +1,6 @@
 """Raw skeleton data -> annotation files: NTU RGB+D, PKU-MMD, NW-UCLA,
-Toyota Smarthome, your own .npy/.csv sequences and mmpose 2D predictions.
+MSR-Action3D, UTD-MHAD, Toyota Smarthome, your own .npy/.csv sequences and
+mmpose 2D predictions.
 
 Each dataset module parses one raw file and knows the dataset's splits;
 :mod:`.pipeline` runs the parsing (process pool, progress, ``--skip-bad``)

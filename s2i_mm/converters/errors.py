@@ -1,16 +1,16 @@
 """The one error a converter raises for a malformed raw input file, and
-the readers of text, JSON and numbers that raise it."""
+the readers of text, JSON, MATLAB files and numbers that raise it."""
 import json
 import math
-from typing import Any, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
 from s2i_mm.fileio.annotation import SkeletonDataError
 
 __all__ = [
-    'MalformedInputError', 'read_text', 'read_json', 'is_number',
-    'to_float32', 'json_numbers'
+    'MalformedInputError', 'read_text', 'read_lines', 'read_json',
+    'read_mat', 'is_number', 'to_float32', 'json_numbers'
 ]
 
 
@@ -59,6 +59,52 @@ def read_text(path: str) -> str:
     except OSError as err:
         raise MalformedInputError(path, f'cannot read: {err.strerror}') \
             from None
+
+
+def read_lines(path: str) -> List[str]:
+    """The lines of a text file, trailing blank lines removed.
+
+    Raises:
+        MalformedInputError: Unreadable file, or a blank line before the
+            last line with content (naming that line).
+    """
+    lines = read_text(path).split('\n')
+    while lines and not lines[-1].strip():
+        lines.pop()
+    for i, line in enumerate(lines):
+        if not line.strip():
+            raise MalformedInputError(path, 'unexpected blank line', i + 1)
+    return lines
+
+
+def read_mat(path: str) -> Dict[str, Any]:
+    """Load a MATLAB ``.mat`` file (v4 to v7.2) with ``scipy.io.loadmat``.
+
+    Args:
+        path (str): The file.
+
+    Returns:
+        dict: Variable name -> value, as ``loadmat`` returns them (no
+        squeezing; the ``__header__``-style entries removed).
+
+    Raises:
+        MalformedInputError: The file cannot be read or is not a MAT file
+            scipy reads (e.g. truncated, another file type, v7.3/HDF5).
+    """
+    from scipy.io import loadmat  # imported here: only MAT readers pay it
+    try:
+        content = loadmat(path)
+    except Exception as err:  # noqa: BLE001 - scipy raises many types
+        # on damaged input (ValueError, TypeError, MatReadError, OSError
+        # without errno for a truncated stream, zlib and struct errors,
+        # NotImplementedError for v7.3 files)
+        if isinstance(err, OSError) and err.errno is not None:
+            raise MalformedInputError(
+                path, f'cannot read: {err.strerror}') from None
+        raise MalformedInputError(
+            path, f'not a readable MATLAB file ({type(err).__name__}: '
+            f'{str(err)[:80]})') from None
+    return {k: v for k, v in content.items() if not k.startswith('__')}
 
 
 def read_json(path: str) -> Any:

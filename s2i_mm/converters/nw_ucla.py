@@ -2,8 +2,9 @@
 
 Reads CTR-GCN's per-sequence JSON redistribution (``kinect20``, one body),
 turns the 1-based file labels into 0-based ones checked against the action
-code of the name, and assigns the cross-view protocol. Schema and
-protocol: see docs/converters.md, "NW-UCLA".
+code of the name, and assigns the cross-view protocol and its
+subject-disjoint validation protocol (``xview_dev_*``). Schema and
+protocols: see docs/converters.md, "NW-UCLA".
 """
 import glob
 import os.path as osp
@@ -29,6 +30,9 @@ CLASSES = ('pick up with one hand', 'pick up with two hands', 'drop trash',
            'throw', 'carry')
 TRAIN_VIEWS = frozenset((1, 2))
 VAL_VIEWS = frozenset((3, ))
+SUBJECTS = frozenset(range(1, 11))
+DEV_TRAIN_SUBJECTS = frozenset(range(1, 9))
+DEV_VAL_SUBJECTS = frozenset((9, 10))
 
 _NAME = re.compile(r'^a(\d{2})_s(\d{2})_e(\d{2})_v(\d{2})$')
 
@@ -111,9 +115,11 @@ def parse_ucla_file(path: str) -> List[Dict[str, Any]]:
     if name != stem:
         raise MalformedInputError(
             path, f'file_name {name!r} differs from the file name {stem!r}')
-    action, _, _, view = map(int, match.groups())
+    action, subject, _, view = map(int, match.groups())
     if action not in ACTION_CODES:
         raise MalformedInputError(path, f'unknown action code a{action:02d}')
+    if subject not in SUBJECTS:
+        raise MalformedInputError(path, f'unknown subject s{subject:02d}')
     if view not in TRAIN_VIEWS | VAL_VIEWS:
         raise MalformedInputError(path, f'unknown view v{view:02d}')
     expected = ACTION_CODES[action] + 1
@@ -132,10 +138,18 @@ def parse_ucla_file(path: str) -> List[Dict[str, Any]]:
 
 def ucla_splits(names: List[str]) -> Dict[str, List[str]]:
     """Cross-view protocol: views 1, 2 -> ``xview_train``; view 3 ->
-    ``xview_val``."""
-    view = {n: int(_NAME.match(n).group(4)) for n in names}
-    return {'xview_train': [n for n in names if view[n] in TRAIN_VIEWS],
-            'xview_val': [n for n in names if view[n] in VAL_VIEWS]}
+    ``xview_val``; its validation protocol: views 1, 2 of subjects 1-8 ->
+    ``xview_dev_train``, of subjects 9, 10 -> ``xview_dev_val``."""
+    fields = {n: tuple(map(int, _NAME.match(n).groups())) for n in names}
+    train = [n for n in names if fields[n][3] in TRAIN_VIEWS]
+    return {
+        'xview_train': train,
+        'xview_val': [n for n in names if fields[n][3] in VAL_VIEWS],
+        'xview_dev_train': [
+            n for n in train if fields[n][1] in DEV_TRAIN_SUBJECTS],
+        'xview_dev_val': [
+            n for n in train if fields[n][1] in DEV_VAL_SUBJECTS],
+    }
 
 
 def convert_nw_ucla(input_dir: str,

@@ -17,7 +17,13 @@ import numpy as np
 from s2i_mm.fileio.annotation import SkeletonDataError
 
 from .bodies import select_bodies
-from .errors import MalformedInputError, is_number, read_text, to_float32
+from .errors import (
+    MalformedInputError,
+    is_number,
+    read_lines,
+    read_text,
+    to_float32,
+)
 from .pipeline import convert_files
 
 __all__ = [
@@ -33,18 +39,6 @@ _TRAIN_HEADER = re.compile(r'^\s*training\s+videos\s*:\s*$', re.I)
 _VAL_HEADER = re.compile(r'^\s*validata?ion\s+videos\s*:\s*$', re.I)
 
 
-def _content_lines(path: str) -> List[str]:
-    """Lines of a text file without trailing blank lines; a blank line
-    inside is an error."""
-    lines = read_text(path).split('\n')
-    while lines and not lines[-1].strip():
-        lines.pop()
-    for i, line in enumerate(lines):
-        if not line.strip():
-            raise MalformedInputError(path, 'unexpected blank line', i + 1)
-    return lines
-
-
 def read_pku_skeleton(path: str) -> np.ndarray:
     """Parse a PKU-MMD skeleton file.
 
@@ -58,7 +52,7 @@ def read_pku_skeleton(path: str) -> np.ndarray:
         MalformedInputError: No frames, a line without 150 numbers, or
             NaN/inf values (the message names the line).
     """
-    lines = _content_lines(path)
+    lines = read_lines(path)
     if not lines:
         raise MalformedInputError(path, 'zero frames: the file is empty')
     rows = [line.split() for line in lines]
@@ -98,7 +92,7 @@ def read_pku_labels(path: str) -> List[Tuple[int, int, int, int]]:
             numbers, an ``action_id`` below 1 or an empty interval.
     """
     instances = []
-    for i, line in enumerate(_content_lines(path)):
+    for i, line in enumerate(read_lines(path)):
         fields = [f.strip() for f in line.split(',')]
         try:
             if len(fields) != 4 or not all(

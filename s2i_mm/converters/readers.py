@@ -4,7 +4,8 @@ reads single clips through here).
 
 ``.skeleton``: NTU RGB+D / PKU-MMD (``ntu25``, the two most active bodies);
 ``.json``: NW-UCLA (``kinect20``) or Toyota Smarthome (``lcrnet13``), told
-apart by their keys.
+apart by their keys; ``.txt``: MSR-Action3D (``msr20``, all-zero frames
+dropped); ``.mat``: UTD-MHAD (``utd20``).
 """
 import os.path as osp
 from typing import Callable, Dict, Tuple
@@ -13,9 +14,11 @@ import numpy as np
 
 from .bodies import select_bodies
 from .errors import MalformedInputError, read_json
+from .msr_action3d import read_msr_skeleton
 from .ntu import read_skeleton_file
 from .nw_ucla import read_ucla_json
 from .toyota import read_toyota_json
+from .utd_mhad import read_utd_skeleton
 
 __all__ = ['RAW_CLIP_EXTENSIONS', 'read_raw_clip']
 
@@ -32,10 +35,20 @@ def _toyota(path: str) -> np.ndarray:
     return read_toyota_json(path)[None]
 
 
+def _msr(path: str) -> np.ndarray:
+    return read_msr_skeleton(path)[None]
+
+
+def _utd(path: str) -> np.ndarray:
+    return read_utd_skeleton(path)[None]
+
+
 #: format name -> reader, per file ending
 _READERS: Dict[str, Dict[str, Callable[[str], np.ndarray]]] = {
     '.skeleton': {'ntu25': _ntu},
     '.json': {'kinect20': _nw_ucla, 'lcrnet13': _toyota},
+    '.txt': {'msr20': _msr},
+    '.mat': {'utd20': _utd},
 }
 RAW_CLIP_EXTENSIONS = tuple(_READERS)
 
@@ -56,7 +69,8 @@ def read_raw_clip(path: str, format_name: str = None) -> Tuple[np.ndarray,
     """Read one raw clip.
 
     Args:
-        path (str): A ``.skeleton`` or ``.json`` file.
+        path (str): A ``.skeleton``, ``.json``, ``.txt`` or ``.mat``
+            file.
         format_name (str, optional): The layout the caller expects; by
             default the one the file's type (and, for JSON, its keys) says.
 

@@ -1,5 +1,5 @@
-"""Built-in skeleton layouts: ``ntu25``, ``kinect20``, ``lcrnet13``,
-``coco17``.
+"""Built-in skeleton layouts: ``ntu25``, ``kinect20``, ``msr20``,
+``utd20``, ``lcrnet13``, ``coco17``.
 
 Each layout is given once as a table of ``(joint name, parent, part)``
 rows in storage order; the S2I order, bones and centre are derived by
@@ -10,7 +10,7 @@ from typing import List, Optional, Sequence, Tuple
 from .format_registry import register_format
 from .skeleton_format import SkeletonFormat
 
-__all__ = ['NTU25', 'KINECT20', 'LCRNET13', 'COCO17']
+__all__ = ['NTU25', 'KINECT20', 'MSR20', 'UTD20', 'LCRNET13', 'COCO17']
 
 Row = Tuple[str, Optional[str], str]
 T, LA, RA, LL, RL = 'torso', 'left_arm', 'right_arm', 'left_leg', 'right_leg'
@@ -100,6 +100,70 @@ KINECT20 = _from_rows(
     ],
     source='Kinect v1 NUI_SKELETON_POSITION_INDEX order (NW-UCLA); bones '
     'of the CTR-GCN NW-UCLA graph')
+
+# MSR-Action3D (Kinect v1, 20 joints) in the storage order of its
+# real_world_coordinates files: the order of the dataset's Lie-group body
+# model (body_model.mat, drawskt.m), NOT the NUI order of kinect20. The
+# same 20 joints as kinect20 under the same names and the same tree (the
+# bones of body_model.mat; centre: shoulder centre), so the derived S2I
+# columns hold the same joints in the same order as kinect20's. The
+# dataset files say 1..20 without sides; even = right was checked on the
+# data (the right-arm actions move joints 9, 11, 13 most).
+MSR20 = _from_rows(
+    'msr20', [
+        ('left_shoulder', 'shoulder_center', LA),
+        ('right_shoulder', 'shoulder_center', RA),
+        ('shoulder_center', None, T),
+        ('spine', 'shoulder_center', T),
+        ('left_hip', 'hip_center', LL),
+        ('right_hip', 'hip_center', RL),
+        ('hip_center', 'spine', T),
+        ('left_elbow', 'left_shoulder', LA),
+        ('right_elbow', 'right_shoulder', RA),
+        ('left_wrist', 'left_elbow', LA),
+        ('right_wrist', 'right_elbow', RA),
+        ('left_hand', 'left_wrist', LA),
+        ('right_hand', 'right_wrist', RA),
+        ('left_knee', 'left_hip', LL),
+        ('right_knee', 'right_hip', RL),
+        ('left_ankle', 'left_knee', LL),
+        ('right_ankle', 'right_knee', RL),
+        ('left_foot', 'left_ankle', LL),
+        ('right_foot', 'right_ankle', RL),
+        ('head', 'shoulder_center', T),
+    ],
+    source='MSR-Action3D real_world_coordinates order (body_model.mat / '
+    'drawskt.m); joints and tree as kinect20')
+
+# UTD-MHAD (Kinect v1, 20 joints) in the order of the dataset's
+# Skeleton_joint_order.txt (rows of d_skel): the torso head-first, then
+# the limbs. Same joints, names and tree as kinect20 (centre: shoulder
+# centre), so the derived S2I columns match kinect20's.
+UTD20 = _from_rows(
+    'utd20', [
+        ('head', 'shoulder_center', T),
+        ('shoulder_center', None, T),
+        ('spine', 'shoulder_center', T),
+        ('hip_center', 'spine', T),
+        ('left_shoulder', 'shoulder_center', LA),
+        ('left_elbow', 'left_shoulder', LA),
+        ('left_wrist', 'left_elbow', LA),
+        ('left_hand', 'left_wrist', LA),
+        ('right_shoulder', 'shoulder_center', RA),
+        ('right_elbow', 'right_shoulder', RA),
+        ('right_wrist', 'right_elbow', RA),
+        ('right_hand', 'right_wrist', RA),
+        ('left_hip', 'hip_center', LL),
+        ('left_knee', 'left_hip', LL),
+        ('left_ankle', 'left_knee', LL),
+        ('left_foot', 'left_ankle', LL),
+        ('right_hip', 'hip_center', RL),
+        ('right_knee', 'right_hip', RL),
+        ('right_ankle', 'right_knee', RL),
+        ('right_foot', 'right_ankle', RL),
+    ],
+    source='UTD-MHAD Skeleton_joint_order.txt (rows of d_skel); joints and '
+    'tree as kinect20')
 
 # Toyota Smarthome 3D poses from LCR-Net++ (13 joints), order inferred from
 # the LCR-Net demo code (FORMATS.md, "check"). LCR-Net draws no trunk bone

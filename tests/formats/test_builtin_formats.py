@@ -44,7 +44,30 @@ def test_coco17_order_and_channels():
     assert fmt.channels == ('x', 'y', 'score')
 
 
-@pytest.mark.parametrize('name', ['ntu25', 'kinect20', 'lcrnet13', 'coco17'])
+def test_the_three_kinect_v1_layouts_give_the_same_s2i_columns():
+    """kinect20 (NW-UCLA), msr20 (MSR-Action3D) and utd20 (UTD-MHAD) store
+    the same 20 joints in different orders: their S2I columns hold the
+    same joints, and their trees are the same."""
+    columns, bones = {}, {}
+    for name in ('kinect20', 'msr20', 'utd20'):
+        fmt = get_format(name)
+        columns[name] = [fmt.joint_names[j] for j in fmt.s2i_order]
+        bones[name] = sorted((fmt.joint_names[c], fmt.joint_names[p])
+                             for c, p in fmt.bones)
+        assert fmt.joint_names[fmt.center] == 'shoulder_center'
+    assert columns['msr20'] == columns['kinect20']
+    assert columns['utd20'] == columns['kinect20']
+    assert columns['kinect20'][:4] == [
+        'head', 'shoulder_center', 'spine', 'hip_center']
+    assert bones['msr20'] == bones['kinect20'] == bones['utd20']
+    # really other storage orders (the datasets' own)
+    assert get_format('msr20').joint_names[:3] == [
+        'left_shoulder', 'right_shoulder', 'shoulder_center']
+    assert get_format('utd20').joint_names[:2] == ['head', 'shoulder_center']
+
+
+@pytest.mark.parametrize(
+    'name', ['ntu25', 'kinect20', 'msr20', 'utd20', 'lcrnet13', 'coco17'])
 def test_builtin_consistency(name):
     fmt = get_format(name)
     assert sorted(fmt.s2i_order) == list(range(fmt.num_joints))

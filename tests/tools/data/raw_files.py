@@ -151,3 +151,31 @@ def write_mmpose_frame_folder(folder, frames):
     for i, inst in enumerate(frames):
         with open(osp.join(folder, f'img_{i}.json'), 'w') as f:
             json.dump(inst, f)
+
+
+def write_msr_skeleton(path, frames, confidence=1.0):
+    """An MSR-Action3D ``*_skeleton3D.txt`` file: ``frames`` ``[T, 20, 3]``
+    (joints in the file's order) as one ``x y z confidence`` line per
+    joint, 20 lines per frame; an all-zero frame gets confidence 0, as in
+    the release. Returns its lines."""
+    lines = []
+    for frame in np.asarray(frames, np.float64):
+        score = confidence if frame.any() else 0.0
+        lines += [f'{x:.6f} {y:.6f} {z:.6f} {score:.6f}'
+                  for x, y, z in frame]
+    write_lines(path, lines)
+    return lines
+
+
+def write_mat(path, **variables):
+    """A MATLAB v5 file, as the datasets ship them (scipy's writer)."""
+    from scipy.io import savemat
+    savemat(path, variables)
+
+
+def mat_cell(strings):
+    """A 1 x N MATLAB cell of strings (e.g. ``action_names``)."""
+    cell = np.empty((1, len(strings)), dtype=object)
+    for i, text in enumerate(strings):
+        cell[0, i] = text
+    return cell

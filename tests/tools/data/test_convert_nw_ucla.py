@@ -11,7 +11,7 @@ from raw_files import random_motion, write_ucla_json
 from s2i_mm.converters import MalformedInputError
 from s2i_mm.converters.nw_ucla import convert_nw_ucla, parse_ucla_file
 
-from s2i_testing import REPO, run_cmd
+from s2i_testing import REPO, load_script, run_cmd
 
 # The 10 NW-UCLA action codes in label order (a07 and a10 do not exist).
 ACTIONS = (1, 2, 3, 4, 5, 6, 8, 9, 11, 12)
@@ -124,3 +124,40 @@ def test_values_that_are_not_coordinates(tmp_path, edit, problem):
         parse_ucla_file(path)
     assert str(info.value).startswith(f'{path}: ')
     assert problem in str(info.value)
+
+
+def test_cli_writes_the_subject_disjoint_dev_splits(tmp_path, capsys):
+    rng = np.random.default_rng(6)
+    raw = tmp_path / 'all_sqe'
+    raw.mkdir()
+    views = {}
+    for subject in (1, 2, 8, 9, 10):
+        for view in (1, 2, 3):
+            name, _, _ = write_sequence(raw, 1 + subject % 3, subject, 0,
+                                        view, rng)
+            views[name] = (subject, view)
+    out = tmp_path / 'ucla.pkl'
+    tool = load_script(osp.join('tools', 'data', 'convert_nw_ucla.py'))
+    assert tool.main([str(raw), str(out), '--num-workers', '1']) == 0
+    assert '15 samples from 15 input files' in capsys.readouterr().out
+    split = {k: set(v) for k, v in
+             pickle.load(open(out, 'rb'))['split'].items()}
+
+    def members(subjects, view_set):
+        return {n for n, (s, v) in views.items()
+                if s in subjects and v in view_set}
+
+    assert split == {
+        'xview_train': members(range(1, 11), {1, 2}),
+        'xview_val': members(range(1, 11), {3}),
+        'xview_dev_train': members(range(1, 9), {1, 2}),
+        'xview_dev_val': members({9, 10}, {1, 2}),
+    }
+
+
+def test_a_subject_outside_1_to_10_is_a_bad_file(tmp_path):
+    _, path, _ = write_sequence(tmp_path, 1, 11, 0, 1,
+                                np.random.default_rng(7))
+    with pytest.raises(MalformedInputError) as info:
+        parse_ucla_file(path)
+    assert str(info.value) == f'{path}: unknown subject s11'
