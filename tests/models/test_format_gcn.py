@@ -138,3 +138,13 @@ def test_gcn_pipeline_of_the_cpu_configs(kinect20_file):
     data = model.data_preprocessor(pseudo_collate(samples), training=True)
     losses = model.loss(**data)
     assert torch.isfinite(losses['loss_cls'])
+
+
+def test_the_models_import_in_a_fresh_process_before_any_registration():
+    # tools/analysis/visualize_mae.py imports s2i_mm.models at its top,
+    # before register_all_modules: mmaction2 1.2.0's wheel lacks
+    # localizers/drn, which ``import mmaction.models`` needs
+    from s2i_testing import run_python
+    out = run_python('from s2i_mm.models import STGCN, S2IMAE\n'
+                     'print(STGCN.__name__, S2IMAE.__name__)\n')
+    assert out.stdout.split() == ['STGCN', 'S2IMAE']

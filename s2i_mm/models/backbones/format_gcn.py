@@ -8,11 +8,15 @@ GCN. Why subclasses, and a config: see docs/models.md, "GCNs (mmaction2)
 on any layout".
 """
 import torch
-from mmaction.models.backbones import AAGCN as _MMActionAAGCN
-from mmaction.models.backbones import STGCN as _MMActionSTGCN
 
-from s2i_mm.formats import gcn_graph_cfg
-from s2i_mm.registry import MODELS
+from s2i_mm.compat import apply_registry_fixes
+
+apply_registry_fixes()  # ``import mmaction.models`` fails without it
+from mmaction.models.backbones import AAGCN as _MMActionAAGCN  # noqa: E402
+from mmaction.models.backbones import STGCN as _MMActionSTGCN  # noqa: E402
+
+from s2i_mm.formats import gcn_graph_cfg  # noqa: E402
+from s2i_mm.registry import MODELS  # noqa: E402
 
 __all__ = ['AAGCN', 'FormatGraphMixin', 'STGCN']
 
