@@ -7,7 +7,7 @@ A :class:`Step` is one command (usually ``tools/train.py`` or
 side, and shows their progress (epochs read from the training log) in a
 rich display; :func:`read_test_metrics` reads back what ``tools/test.py``
 logged. The demo and the benchmarks are such jobs; see docs/benchmarks.md,
-"Writing a protocol sweep".
+"Scripts that run the tools, and your own protocol sweeps".
 """
 import functools
 import glob

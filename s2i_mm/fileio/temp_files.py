@@ -4,7 +4,8 @@ Every output is first written under a temporary name
 (``.s2i-tmp-<random>-<destination name>``) in its destination directory
 (:mod:`.atomic`). The next writer into that directory removes every such
 entry unchanged for :data:`STALE_AFTER_S` (:func:`sweep_stale`). Why age
-alone, and why 24 hours: see docs/converters.md, "Interruption".
+alone, and why 24 hours: see docs/converters.md, "Common usage"
+(Interruption).
 """
 import os
 import os.path as osp
