@@ -2,14 +2,16 @@
 
 A cache is a packed store (:mod:`s2i_mm.fileio.store`) holding every
 sample of a source file after validation and preprocessing, named
-``<source name>-<key>``. The key hashes the source's absolute path, size
-and modification time (for a store source: of its files), the skeleton
-format, the preprocessing options and the store version. Editing or
-replacing the source, or changing an option, therefore selects a new
-cache; the superseded caches of the same source are deleted when the new
-one is written (only folders that are stores s2i_mm wrote:
-:func:`~s2i_mm.fileio.store.is_own_store`). Deleting a cache directory
-by hand is always safe.
+``<source name>-<key>``. The key hashes the source's identity
+(:func:`source_signature`: absolute path, and of each file size,
+modification time, inode and status-change time), the skeleton format,
+the preprocessing options and the store version. Editing or replacing the
+source (also in place with the same size and mtime, as ``cp -p`` or
+``rsync -a`` do), or changing an option, therefore selects a new cache;
+the superseded caches of the same source are deleted when the new one is
+written (only folders that are stores s2i_mm wrote:
+:func:`~s2i_mm.fileio.store.is_own_store`). Deleting a cache directory by
+hand is always safe.
 
 Where: ``cache_dir`` when the dataset config gives one; otherwise
 ``<directory of the source>/.s2i_cache/`` or, where that cannot be
@@ -55,7 +57,13 @@ _PROGRESS_MIN = 2000  # show progress bars from this many samples on
 
 
 def source_signature(source: str) -> Dict[str, Any]:
-    """Path, sizes and modification times identifying ``source``'s data.
+    """What identifies ``source``'s data, from its files' status alone.
+
+    Each file's size, modification time, inode and status-change time
+    (``st_ctime``): a replacement with the same size and mtime is another
+    inode (``rsync -a``, ``mv``) or has a newer ctime (``cp -p``), which no
+    program can set back. One ``stat`` per file, where a content hash
+    would read the whole file on every run (measured in docs/datasets.md).
 
     Args:
         source (str): A ``.pkl`` file or a store directory.
@@ -69,7 +77,8 @@ def source_signature(source: str) -> Dict[str, Any]:
     stats = []
     for file in files:
         stat = os.stat(file)
-        stats.append([osp.basename(file), stat.st_size, stat.st_mtime_ns])
+        stats.append([osp.basename(file), stat.st_size, stat.st_mtime_ns,
+                      stat.st_ino, stat.st_ctime_ns])
     return dict(path=source, files=stats)
 
 
@@ -235,8 +244,9 @@ def find_cache(source: str, skeleton_format,
                cache_dir: Optional[str] = None) -> Optional[SkeletonStore]:
     """The cache of ``source`` under these options, if it is there.
 
-    Finding it needs no look inside ``source`` (its size and mtime are in
-    the key), so a run on a cached dataset never unpickles the file.
+    Finding it needs no look inside ``source`` (its files' status is in
+    the key, :func:`source_signature`), so a run on a cached dataset never
+    reads the file.
 
     Args:
         source (str): A ``.pkl`` file or a store directory.
