@@ -30,7 +30,7 @@ class InvalidLossHook(Hook):
 
     def after_train_iter(self, runner, batch_idx, data_batch=None,
                          outputs=None) -> None:
-        losses = {key: float(value) for key, value in (outputs or {}).items()
+        losses = {key: _number(value) for key, value in (outputs or {}).items()
                   if 'loss' in key}
         if all(math.isfinite(value) for value in losses.values()):
             return
@@ -44,3 +44,9 @@ class InvalidLossHook(Hook):
             'there, with no checkpoint of it (common causes: a learning rate '
             'too high, fp16 overflow without loss scaling, extreme input '
             'values)')
+
+
+def _number(value) -> float:
+    """A tensor's or a number's value (``.item()`` as mmengine's
+    ``RuntimeInfoHook`` takes it: no autograd warning)."""
+    return float(value.item() if hasattr(value, 'item') else value)
