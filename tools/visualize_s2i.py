@@ -87,8 +87,8 @@ def load_dataset(args):
 def synthetic_file(fmt: str, out_dir: str) -> str:
     """Write a small synthetic set (one sample per class) once."""
     from s2i_mm.datasets.synthetic import generate
-    from s2i_mm.fileio import dump_annotation_file
-    path = osp.join(out_dir, f'synthetic_{fmt}.pkl')
+    from s2i_mm.fileio import dump_annotation_file, sample_file_name
+    path = osp.join(out_dir, sample_file_name(f'synthetic_{fmt}', '.pkl'))
     if not osp.exists(path):
         data = generate(num_per_class=1, formats=(fmt, ))[fmt]
         dump_annotation_file(data, path)

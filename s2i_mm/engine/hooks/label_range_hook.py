@@ -1,6 +1,6 @@
 """Check every label of a run's datasets against the model's classes before
 the first step."""
-from typing import Iterator, Optional
+from typing import Iterator, Optional, Tuple
 
 import numpy as np
 from mmengine.dataset import BaseDataset
@@ -17,12 +17,17 @@ __all__ = ['LabelRangeHook', 'model_num_classes']
 def model_num_classes(model) -> Optional[int]:
     """``num_classes`` of the model's classification head (``head`` as in
     mmpretrain, ``cls_head`` as in mmaction2), or None without one."""
+    found = _head(model)
+    return None if found is None else found[1]
+
+
+def _head(model) -> Optional[Tuple[str, int]]:
     model = model.module if is_model_wrapper(model) else model
     for name in ('head', 'cls_head'):
         num_classes = getattr(getattr(model, name, None), 'num_classes',
                               None)
         if isinstance(num_classes, int):
-            return num_classes
+            return name, num_classes
     return None
 
 
@@ -69,14 +74,14 @@ class LabelRangeHook(Hook):
     priority = 'VERY_HIGH'
 
     def before_run(self, runner) -> None:
-        num_classes = model_num_classes(runner.model)
-        if num_classes is None:
+        head = _head(runner.model)
+        if head is None:
             return
         for stage in ('train', 'val', 'test'):
             loop = getattr(runner, f'_{stage}_loop', None)
             if isinstance(loop, BaseLoop):  # built for this run
                 for dataset in _leaves(loop.dataloader.dataset):
-                    _check(dataset, num_classes, f'{stage}_dataloader')
+                    _check(dataset, head, f'{stage}_dataloader')
 
 
 def _outside(label, num_classes: int):
@@ -89,7 +94,8 @@ def _outside(label, num_classes: int):
     return outside[0].item() if len(outside) else None
 
 
-def _check(dataset, num_classes: int, loader: str) -> None:
+def _check(dataset, head: Tuple[str, int], loader: str) -> None:
+    name, num_classes = head
     for index, record in enumerate(_records(dataset)):
         bad = _outside(record.get('label', record.get('gt_label', 0)),
                        num_classes)
@@ -104,5 +110,5 @@ def _check(dataset, num_classes: int, loader: str) -> None:
             + (f' ({", ".join(about)})' if about else '')
             + f': label {bad}, but the model\'s head has num_classes='
             f'{num_classes} (labels 0 to {num_classes - 1}): set '
-            'model.head.num_classes to the number of classes of the data, '
-            'or use data whose labels the model was made for')
+            f'model.{name}.num_classes to the number of classes of the '
+            'data, or use data whose labels the model was made for')
