@@ -2,8 +2,9 @@
 inside a value kept (:class:`CfgOptionsAction`), and merged so that an
 override reaches every loader that shared the overridden value
 (:func:`merge_cfg_options`)."""
+import copy
 import re
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Sequence
 
 from mmengine.config import Config, DictAction
 
@@ -65,31 +66,11 @@ def _lookup(cfg: Any, dotted: str) -> Any:
     return value
 
 
-def _nested(a: str, b: str) -> bool:
-    """Whether one dotted key is the other or lies inside it."""
-    return a == b or a.startswith(b + '.') or b.startswith(a + '.')
-
-
-def _twin_overrides(cfg: Config, options: Dict[str, Any]) -> Dict[str, tuple]:
-    """The ``val_*`` overrides, re-keyed for a ``test_*`` twin that equals
-    its ``val_*`` key, where the options set no part of the twin's key:
-    twin key -> (override, value)."""
-    copies = {}
-    for first, twin in _SHARED_KEYS:
-        if cfg.get(twin) is None or cfg.get(twin) != cfg.get(first):
-            continue
-        for key, value in options.items():
-            head, dot, rest = key.partition('.')
-            target = twin + dot + rest
-            if head == first and not any(_nested(target, k) for k in options):
-                copies[target] = (key, value)
-    return copies
-
-
-def _left_behind(cfg: Config, options: Dict[str, Any]) -> Dict[str, tuple]:
-    """Loader dataset keys (``X_dataloader.dataset...``) that held the
-    overridden value before and are not overridden: key -> (override,
-    value)."""
+def _left_behind(cfg: Config, options: Dict[str, Any],
+                 skip: Sequence[str]) -> Dict[str, tuple]:
+    """Loader dataset keys (``X_dataloader.dataset...``, X not in ``skip``)
+    that held an overridden value before and are not overridden: key ->
+    (override, value)."""
     found = {}
     for key in options:
         head, _, rest = key.partition('.')
@@ -98,22 +79,25 @@ def _left_behind(cfg: Config, options: Dict[str, Any]) -> Dict[str, tuple]:
         if (head not in _LOADERS or not rest.startswith('dataset.')
                 or before is _MISSING):
             continue
-        for other in (f'{loader}.{rest}' for loader in _LOADERS):
-            if other not in options and _lookup(cfg, other) == before:
+        for loader in _LOADERS:
+            other = f'{loader}.{rest}'
+            if (loader not in skip and other not in options
+                    and _lookup(cfg, other) == before):
                 found.setdefault(other, (key, before))
     return found
 
 
 def merge_cfg_options(cfg: Config, options: Dict[str, Any]) -> List[str]:
-    """mmengine's merge of ``--cfg-options``, after two checks of the
+    """mmengine's merge of ``--cfg-options``, plus what it misses about the
     loaders that shared the overridden value.
 
     * ``test_dataloader = val_dataloader`` (and ``test_evaluator =
       val_evaluator``) in a config is resolved when the file is read, so
       mmengine's merge of ``val_dataloader.dataset.ann_file=X`` would leave
-      the test loader on the old file, silently. An override of a ``val_*``
-      key therefore also applies to the ``test_*`` twin when the two were
-      equal before the merge and the options set no part of the twin's key.
+      the test loader on the old file, silently. When the two were equal
+      before the merge and the options change the ``val_*`` one, the
+      ``test_*`` one becomes its copy, with the options that name
+      ``test_*`` keys applied on top.
     * An override of a ``dataset`` key of one of the three loaders that
       leaves another loader holding the value they shared before (e.g. a
       new ``train_dataloader.dataset.ann_file`` alone) is reported.
@@ -123,18 +107,22 @@ def merge_cfg_options(cfg: Config, options: Dict[str, Any]) -> List[str]:
         options (dict): The parsed ``--cfg-options``.
 
     Returns:
-        list[str]: One note per propagated or left-behind key (the tools
-        print them).
+        list[str]: One note per loader (evaluator) the overrides were
+        carried over to, and per left-behind key (the tools print them).
     """
-    copies = _twin_overrides(cfg, options)
-    options = {**options, **{k: v for k, (_, v) in copies.items()}}
-    notes = []
-    for target, (key, _) in copies.items():
-        first, twin = key.partition('.')[0], target.partition('.')[0]
-        notes.append(f'--cfg-options {key}: also set for {twin} (the '
-                     f'config makes {twin} = {first})')
+    heads = {key.partition('.')[0] for key in options}
+    twins = [(first, twin) for first, twin in _SHARED_KEYS
+             if first in heads and cfg.get(twin) is not None
+             and cfg.get(twin) == cfg.get(first)]
+    notes = [f'--cfg-options {first}: also set for {twin} (the config '
+             f'makes {twin} = {first})' for first, twin in twins]
     notes += [f'--cfg-options {key}: {other} keeps {before!r} (set it too '
               'if the loaders should agree)'
-              for other, (key, before) in _left_behind(cfg, options).items()]
+              for other, (key, before) in _left_behind(
+                  cfg, options, [twin for _, twin in twins]).items()]
     cfg.merge_from_dict(options)
+    for first, twin in twins:
+        cfg[twin] = copy.deepcopy(cfg[first])
+        cfg.merge_from_dict({k: v for k, v in options.items()
+                             if k.partition('.')[0] == twin})
     return notes
