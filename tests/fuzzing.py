@@ -15,7 +15,8 @@ anything else fails the test).
 Mutations (:func:`mutate`) imitate damaged files: tokens and lines
 deleted, duplicated, swapped or moved; a truncation; non-finite,
 out-of-range or non-numeric values; junk bytes inserted or a byte
-overwritten.
+overwritten. :func:`sample_name` draws the names a hostile file may give
+its samples (paths, ``..``, NUL, very long, any character).
 """
 import atexit
 import collections
@@ -27,7 +28,8 @@ import re
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-__all__ = ['fuzz_settings', 'record', 'mutate', 'TEXT_TOKEN', 'JSON_TOKEN']
+__all__ = ['fuzz_settings', 'record', 'mutate', 'sample_name', 'TEXT_TOKEN',
+           'JSON_TOKEN']
 
 LONG_MODE_EXAMPLES = int(os.environ.get('S2I_FUZZ_EXAMPLES') or 0)
 
@@ -39,6 +41,12 @@ JSON_TOKEN = re.compile(
 NON_FINITE = (b'nan', b'NaN', b'inf', b'-inf', b'Infinity', b'-Infinity',
               b'1e39', b'-3.5e38', b'1e400', b'"0.5"', b'true', b'null',
               b'9' * 5000)
+
+#: sample names that are paths, hidden files or no file name at all
+HOSTILE_NAMES = ('..', '.', '', '/', '../../escaped', '/abs/escaped', 'a/b',
+                 'a\\b', 'C:\\x', 'a\x00b', '\x00', '.bashrc', '~', '$HOME',
+                 '%s%n', 'a\nb', ' ', 'x' * 256, 'x' * 4096, 'ü' * 200,
+                 '\udcff', 'nul', 'CON')
 
 OUTCOMES = collections.Counter()
 
@@ -135,3 +143,14 @@ def mutate(draw, blob: bytes, token: re.Pattern = TEXT_TOKEN) -> tuple:
     if b > c:  # the same token
         return blob, kind
     return blob[:a] + blob[c:d] + blob[b:c] + blob[a:b] + blob[d:], kind
+
+
+def sample_name(draw) -> str:
+    """A sample name (``frame_dir``) a hostile file may hold: a listed one,
+    path segments joined by ``/``, or any text (long ones too)."""
+    return draw(st.one_of(
+        st.sampled_from(HOSTILE_NAMES),
+        st.lists(st.sampled_from(['..', '.', '', 'a', '\x00', 'ü']),
+                 max_size=8).map('/'.join),
+        st.text(max_size=40),
+        st.text(min_size=200, max_size=3000)), label='sample name')

@@ -103,11 +103,16 @@ def test_found_the_configs():
 @pytest.mark.parametrize(
     'config', CONFIGS, ids=[osp.relpath(c, REPO) for c in CONFIGS])
 def test_config_builds_and_runs(config, fixtures):
-    """The config loads, its data and model build and run, and every
-    pipeline produces the stream the config's name says (which the tools
-    check against the declared ``modality``)."""
+    """The config loads, guards its runs (NaN losses, labels beyond the
+    head), its data and model build and run, and every pipeline produces
+    the stream the config's name says (which the tools check against the
+    declared ``modality``)."""
     cfg = Config.fromfile(config)
     assert cfg.default_scope == 's2i_mm'
+    # a NaN loss stops training, labels are checked against the head
+    # (tests/tools/test_run_guards.py)
+    hooks = {hook.type for hook in cfg.default_hooks.values()}
+    assert {'InvalidLossHook', 'LabelRangeHook'} <= hooks
     stream = _expected_stream(config)
     assert check_stream(cfg) == stream
     with DefaultScope.overwrite_default_scope('s2i_mm'):

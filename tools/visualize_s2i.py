@@ -14,7 +14,10 @@ Examples::
 
 Samples are loaded with ``SkeletonDataset`` (checked and preprocessed as
 for training), optionally sampled to ``--clip-len`` frames with the test
-mode frame sampler, and encoded as the S2IEncode options say.
+mode frame sampler, and encoded as the S2IEncode options say. Each PNG is
+named after its sample (``<frame_dir>_s2i.png``; a name that is not a safe
+file name is made one by ``s2i_mm.fileio.sample_file_name``), inside
+``--out-dir``.
 """
 import argparse
 import os.path as osp
@@ -28,7 +31,7 @@ from s2i_mm.utils.custom_imports import (
 )
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Draw the S2I images (joint, bone, motion) of samples')
     parser.add_argument('ann_file', nargs='?',
@@ -57,7 +60,7 @@ def parse_args():
     parser.add_argument('--out-dir', default='work_dirs/s2i_vis',
                         help='directory for the PNG files')
     parser.add_argument('--dpi', type=int, default=100)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if bool(args.ann_file) == args.synthetic:
         parser.error('give either an annotation file or --synthetic')
     return args
@@ -84,8 +87,8 @@ def load_dataset(args):
 def synthetic_file(fmt: str, out_dir: str) -> str:
     """Write a small synthetic set (one sample per class) once."""
     from s2i_mm.datasets.synthetic import generate
-    from s2i_mm.fileio import dump_annotation_file
-    path = osp.join(out_dir, f'synthetic_{fmt}.pkl')
+    from s2i_mm.fileio import dump_annotation_file, sample_file_name
+    path = osp.join(out_dir, sample_file_name(f'synthetic_{fmt}', '.pkl'))
     if not osp.exists(path):
         data = generate(num_per_class=1, formats=(fmt, ))[fmt]
         dump_annotation_file(data, path)
@@ -108,14 +111,14 @@ def resolve_indices(dataset, samples) -> list:
     return indices
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     s2i_mm.register_all_modules()
     try:
         import_custom_modules(args.custom_imports)
     except ImportError as err:
         raise SystemExit(f'error: {err}') from None
-    from s2i_mm.fileio import SkeletonDataError
+    from s2i_mm.fileio import SkeletonDataError, sample_file_name
     from s2i_mm.visualization import draw_s2i_figure, save_figure
     try:
         dataset = load_dataset(args)
@@ -129,7 +132,8 @@ def main():
         sample = dataset[index]
         fig = draw_s2i_figure(sample, sample['skeleton_format'],
                               modalities=args.modalities, **s2i_args)
-        out_file = osp.join(args.out_dir, f'{sample["frame_dir"]}_s2i.png')
+        out_file = osp.join(args.out_dir, sample_file_name(
+            sample['frame_dir'], '_s2i.png'))
         save_figure(fig, out_file, dpi=args.dpi)
         written.append(out_file)
     for out_file in written:

@@ -6,6 +6,10 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # stop at the first NaN/inf loss, naming the iteration
+    invalid_loss=dict(type='InvalidLossHook'),
+    # every label below the head's num_classes, checked before the run
+    label_range=dict(type='LabelRangeHook'),
 )
 # reseed every iteration so that --resume repeats an uninterrupted run
 custom_hooks = [dict(type='IterationSeedHook')]

@@ -27,6 +27,7 @@ from s2i_mm.datasets.preprocess import (
 )
 from s2i_mm.fileio.annotation import (
     SkeletonDataError,
+    coordinate_problem,
     merge_score_channel,
     read_pickle,
     resolve_format,
@@ -233,8 +234,9 @@ def prepare_input(keypoints_or_file: KeypointsOrFile,
         function ``SkeletonDataset`` applies to its samples.
 
     Raises:
-        ValueError: Keypoints that do not fit the format, are empty or
-            not finite.
+        ValueError: Keypoints that do not fit the format, are empty, or
+            hold values S2I cannot encode (NaN, inf, beyond
+            ``MAX_COORDINATE``; a ``SkeletonDataError``).
     """
     explicit = (None if format is None else
                 resolve_format_reference(format, None))
@@ -262,8 +264,9 @@ def prepare_input(keypoints_or_file: KeypointsOrFile,
     if 0 in keypoint.shape[:2]:
         raise ValueError(f'{name or "keypoints"}: no body or no frame '
                          f'(shape {list(keypoint.shape)})')
-    if not np.isfinite(keypoint).all():
-        raise ValueError(f'{name or "keypoints"}: NaN or inf coordinates')
+    problem = coordinate_problem(keypoint)
+    if problem is not None:
+        raise SkeletonDataError(f'{name or "keypoints"}: keypoint {problem}')
     options = normalize_preprocess(
         dataset_cfg.get('preprocess', DEFAULT_PREPROCESS))
     return preprocess_sample(keypoint, fmt, options), name, fmt

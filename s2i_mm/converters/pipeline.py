@@ -24,7 +24,6 @@ from typing import (
     Tuple,
 )
 
-import numpy as np
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -36,7 +35,11 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from s2i_mm.fileio.annotation import SkeletonDataError, dump_annotation_file
+from s2i_mm.fileio.annotation import (
+    SkeletonDataError,
+    coordinate_problem,
+    dump_annotation_file,
+)
 from s2i_mm.fileio.atomic import atomic_path, check_writable
 from s2i_mm.fileio.store import check_store_destination, write_store
 from s2i_mm.formats import rebase_format_reference
@@ -74,8 +77,10 @@ def check_parsed(item: Any, annotations: List[Dict[str, Any]]) -> None:
 
     Raises:
         MalformedInputError: Naming the input file, for a sample without a
-            body or a frame, or with non-finite coordinates (e.g. a file
-            whose bodies are all zero, a value beyond float32).
+            body or a frame, or with values S2I cannot encode (e.g. a file
+            whose bodies are all zero, a value beyond float32 or
+            ``MAX_COORDINATE``, see
+            :func:`~s2i_mm.fileio.annotation.coordinate_problem`).
     """
     for ann in annotations:
         keypoint = ann['keypoint']
@@ -83,10 +88,11 @@ def check_parsed(item: Any, annotations: List[Dict[str, Any]]) -> None:
             raise MalformedInputError(
                 _item_path(item), f'sample {ann["frame_dir"]!r}: no body or '
                 f'no frame left (keypoint shape {keypoint.shape})')
-        if not np.isfinite(keypoint).all():
+        problem = coordinate_problem(keypoint)
+        if problem is not None:
             raise MalformedInputError(
-                _item_path(item), f'sample {ann["frame_dir"]!r}: '
-                'coordinates are not finite float32 numbers')
+                _item_path(item), f'sample {ann["frame_dir"]!r}: keypoint '
+                f'{problem}')
 
 
 def _guarded(parser: Parser, item: Any):

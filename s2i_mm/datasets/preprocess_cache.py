@@ -1,7 +1,8 @@
 """Where preprocessed datasets are cached, and when a cache is stale.
 
 A cache is a packed store named ``<source name>-<key>``, the key hashing
-the source, the format, the preprocessing options and the store version.
+the source's identity (path; size, mtime, inode, ctime of each file), the
+format, the preprocessing options and the store version.
 :func:`load_or_build_cache` returns it or builds it once;
 :func:`rank_zero_first` lets rank 0 build it alone. Where caches go and
 when they are replaced: see docs/datasets.md, "Preprocessing runs once,
@@ -40,7 +41,13 @@ _PROGRESS_MIN = 2000  # show progress bars from this many samples on
 
 
 def source_signature(source: str) -> Dict[str, Any]:
-    """Path, sizes and modification times identifying ``source``'s data.
+    """What identifies ``source``'s data, from its files' status alone.
+
+    Each file's size, modification time, inode and status-change time
+    (``st_ctime``): a replacement with the same size and mtime is another
+    inode (``rsync -a``, ``mv``) or has a newer ctime (``cp -p``), which no
+    program can set back. One ``stat`` per file, where a content hash
+    would read the whole file on every run (measured in docs/datasets.md).
 
     Args:
         source (str): A ``.pkl`` file or a store directory.
@@ -54,7 +61,8 @@ def source_signature(source: str) -> Dict[str, Any]:
     stats = []
     for file in files:
         stat = os.stat(file)
-        stats.append([osp.basename(file), stat.st_size, stat.st_mtime_ns])
+        stats.append([osp.basename(file), stat.st_size, stat.st_mtime_ns,
+                      stat.st_ino, stat.st_ctime_ns])
     return dict(path=source, files=stats)
 
 
@@ -220,8 +228,9 @@ def find_cache(source: str, skeleton_format,
                cache_dir: Optional[str] = None) -> Optional[SkeletonStore]:
     """The cache of ``source`` under these options, if it is there.
 
-    Finding it needs no look inside ``source`` (its size and mtime are in
-    the key), so a run on a cached dataset never unpickles the file.
+    Finding it needs no look inside ``source`` (its files' status is in
+    the key, :func:`source_signature`), so a run on a cached dataset never
+    reads the file.
 
     Args:
         source (str): A ``.pkl`` file or a store directory.

@@ -185,10 +185,10 @@ class SkeletonDataset(BaseActionDataset):
         except SkeletonDataError:
             # e.g. a name only the file's recorded spec defines: read it
             return None
-        # the key holds the source's size and mtime and the layout's
-        # definition: a cache found was written from this very file, read
-        # as this layout; it keeps the file's split, classes and recorded
-        # format, resolved here as the file's would be
+        # the key holds the source's identity (size, mtime, inode, ctime)
+        # and the layout's definition: a cache found was written from this
+        # very file, read as this layout; it keeps the file's split,
+        # classes and recorded format, resolved here as the file's would be
         store = find_cache(source, given, self.preprocess, self.cache_dir)
         if store is not None:
             self._resolve_format(store.skeleton_format)

@@ -8,10 +8,11 @@ from .annotation import (
     load_annotation_file,
     read_pickle,
 )
+from .file_names import sample_file_name
 from .store import SkeletonStore, is_store, write_store
 
 __all__ = [
     'SkeletonDataError', 'SkeletonStore', 'check_sample',
     'dump_annotation_file', 'is_store', 'load_annotation_file',
-    'read_pickle', 'write_store'
+    'read_pickle', 'sample_file_name', 'write_store'
 ]

@@ -21,8 +21,15 @@ __all__ = [
     'SkeletonDataError', 'load_annotation_file', 'read_pickle',
     'merge_score_channel',
     'check_sample', 'check_labels', 'dump_annotation_file',
-    'resolve_format'
+    'resolve_format', 'coordinate_problem', 'MAX_COORDINATE'
 ]
+
+#: The largest magnitude of a keypoint value. Between the file and the S2I
+#: image values only go through differences and linear maps in float32
+#: (at most a few hundred times larger), so 1e30 stays far below the
+#: float32 limit 3.4e38, where S2I's range (max - min) overflows and the
+#: image holds NaN. Derived in docs/datasets.md ("The coordinate range").
+MAX_COORDINATE = 1e30
 
 
 class SkeletonDataError(ValueError):
@@ -180,8 +187,10 @@ def check_sample(sample: Any, index: int, source: str, num_joints: int,
 
     Raises:
         SkeletonDataError: Missing keys, wrong shape or joint count, zero
-            frames, non-finite coordinates, a ``total_frames`` that does
-            not match, or a label that is not a non-negative integer.
+            frames, non-finite values or values beyond
+            ``±MAX_COORDINATE`` (:func:`coordinate_problem`), a
+            ``total_frames`` that does not match, or a label that is not a
+            non-negative integer.
     """
 
     def fail(problem):
@@ -220,11 +229,36 @@ def check_sample(sample: Any, index: int, source: str, num_joints: int,
         raise fail(f'total_frames is {total!r} but keypoint has '
                    f'{num_frames} frames')
     keypoint = np.asarray(keypoint, dtype=np.float32)
-    if not np.isfinite(keypoint).all():
-        bad = np.argwhere(~np.isfinite(keypoint))[0]
-        raise fail(f'keypoint holds NaN/inf (first at body {bad[0]}, '
-                   f'frame {bad[1]}, joint {bad[2]})')
+    problem = coordinate_problem(keypoint)
+    if problem is not None:
+        raise fail(f'keypoint {problem}')
     return keypoint
+
+
+def coordinate_problem(keypoint: np.ndarray) -> Optional[str]:
+    """Why the values of ``keypoint`` cannot be S2I-encoded, if they cannot.
+
+    Args:
+        keypoint (np.ndarray): ``[M, T, V, C]`` real numbers.
+
+    Returns:
+        str | None: ``None`` when every value is finite and within
+        ``±MAX_COORDINATE``; else what the first bad value is and where
+        (``'holds NaN/inf (first at body 0, frame 3, joint 7)'``).
+    """
+    with np.errstate(invalid='ignore'):
+        bad = ~(np.abs(keypoint) <= MAX_COORDINATE)  # NaN compares False
+    if not bad.any():
+        return None
+    where = tuple(np.argwhere(bad)[0])
+    at = f'body {where[0]}, frame {where[1]}, joint {where[2]}'
+    value = keypoint[where]
+    if not np.isfinite(value):
+        return f'holds NaN/inf (first at {at})'
+    return (f'holds {float(value):.3g} at {at}, beyond ±{MAX_COORDINATE:g}, '
+            'the largest value S2I encodes (the float32 arithmetic between '
+            'the file and the image would overflow; docs/datasets.md, "The '
+            'coordinate range")')
 
 
 def check_labels(records: Sequence[Dict[str, Any]],

@@ -71,6 +71,9 @@ class Side(NamedTuple):
     path: Optional[str] = None
 
 
+_NUL = 'a path cannot hold a NUL character; it was not read'
+
+
 def _given_side(given) -> Side:
     if given is None:
         return Side('none')
@@ -78,6 +81,8 @@ def _given_side(given) -> Side:
         return Side('format', given, get_format(given))
     if not is_spec_path(given):
         return _name_side(given)
+    if '\x00' in given:
+        return Side('bad', given, why=_NUL)
     path = _spec_path(given, None)
     return _spec_side(given, path, allow_python=True)
 
@@ -91,6 +96,8 @@ def _recorded_side(recorded, recorded_in: Optional[str]) -> Side:
             f'or a spec path), got {type(recorded).__name__} {recorded!r:.60}')
     if not is_spec_path(recorded):
         return _name_side(recorded)
+    if '\x00' in recorded:
+        return Side('bad', recorded, why=_NUL)
     folder = (osp.dirname(osp.abspath(recorded_in.rstrip('/')))
               if recorded_in is not None else osp.abspath('.'))
     path = _spec_path(recorded, folder)
@@ -174,8 +181,8 @@ def _given_over_bad_recorded(given: Side, recorded: Side) -> SkeletonFormat:
     # a recorded spec that cannot be used (moved, another machine, Python,
     # outside the folder) gives way to the layout the user gives; the
     # samples are still checked against it
-    if given.path is None or osp.realpath(given.path) != osp.realpath(
-            recorded.path):
+    if None in (given.path, recorded.path) or osp.realpath(
+            given.path) != osp.realpath(recorded.path):
         warnings.warn(f'the file records the skeleton format spec '
                       f'{recorded.reference!r}: {recorded.why}; using the '
                       f'given {given.fmt.name!r}')

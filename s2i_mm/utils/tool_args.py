@@ -5,12 +5,12 @@ import os
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 from s2i_mm.compat import apply_runner_fixes
 from s2i_mm.registry import RUNNERS
-from s2i_mm.utils.config_options import merge_cfg_options
+from s2i_mm.utils.config_options import CfgOptionsAction, merge_cfg_options
 from s2i_mm.utils.streams import check_stream
 
 __all__ = ['add_runtime_args', 'parse_runtime_args', 'merge_runtime_args',
@@ -24,9 +24,10 @@ def add_runtime_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override settings in the config, key=value pairs, e.g. '
-        'train_cfg.max_epochs=3')
+        "train_cfg.max_epochs=3 (lists: a=1,2 or a='[1, 2]'; a quoted "
+        "value keeps its inner spaces: a='my data/x.pkl')")
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],

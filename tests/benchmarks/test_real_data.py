@@ -99,3 +99,27 @@ def test_bad_arguments_are_refused(real_data):
     with pytest.raises(SystemExit):
         real_data.parse_args(['x.pkl', '--train-split', 'a', '--val-split',
                               'b', '--epochs', 'mae=1'])
+
+
+def test_paths_with_spaces_reach_the_tools_intact(real_data, tmp_path):
+    """Every step's --cfg-options, parsed by the tool that runs it, give
+    back the annotation file and the checkpoint with their spaces."""
+    ann_file = str(tmp_path / 'my data' / 'set 1.pkl')
+    work = str(tmp_path / 'work dir')
+    args = real_data.parse_args([
+        ann_file, '--train-split', 'train', '--val-split', 'val',
+        '--work-dir', work, '--cfg-options', 'randomness.note=a b'])
+    lanes, _ = real_data.build_lanes(args, dict(format='ntu25',
+                                                num_classes=3))
+    tools = {name: load_script(f'tools/{name}.py')
+             for name in ('train', 'test')}
+    steps = [step for lane in lanes for step in lane]
+    assert len(steps) == 9
+    for step in steps:
+        script = osp.basename(step.cmd[1])
+        parsed = tools[script[:-3]].parse_args(step.cmd[2:]).cfg_options
+        assert parsed['train_dataloader.dataset.ann_file'] == ann_file
+        assert parsed['randomness.note'] == 'a b'
+        checkpoint = parsed.get('model.backbone.init_cfg.checkpoint')
+        if checkpoint is not None:
+            assert checkpoint == osp.join(work, 'mae', 'epoch_300.pth')

@@ -120,3 +120,62 @@ def test_not_distributed_runs_the_block_without_barrier(monkeypatch):
     with rank_zero_first():
         ran.append(1)
     assert ran == [1]
+
+
+def _relabelled(data):
+    """The same samples, every label moved to the next class: a file of
+    the same size whose labels all differ."""
+    return dict(data, annotations=[dict(a, label=(a['label'] + 1) % 3)
+                                   for a in data['annotations']])
+
+
+def _replace_keeping_size_and_mtime(path, blob, how):
+    """Put ``blob`` at ``path`` as ``cp -p`` (rewritten in place, same
+    inode) or ``rsync -a`` (a new file renamed over it) would, with the
+    old modification time."""
+    old = os.stat(path)
+    assert len(blob) == old.st_size and path.read_bytes() != blob
+    if how == 'cp -p':
+        with open(path, 'r+b') as f:
+            f.write(blob)
+    else:
+        tmp = path.with_name(f'.{path.name}.tmp')
+        tmp.write_bytes(blob)
+        os.replace(tmp, path)
+    os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns))
+    new = os.stat(path)
+    assert (new.st_size, new.st_mtime_ns) == (old.st_size, old.st_mtime_ns)
+    assert (new.st_ino == old.st_ino) == (how == 'cp -p')
+
+
+@pytest.mark.parametrize('how', ['cp -p', 'rsync -a'])
+@pytest.mark.parametrize('source_kind', ['pkl', 'store'])
+def test_a_replaced_source_builds_a_new_cache(tmp_path, how, source_kind):
+    """The docs' promise: replacing the source selects a new cache, also
+    when the replacement has the same size and modification time."""
+    from s2i_mm.datasets import SkeletonDataset
+    from s2i_mm.fileio.store import write_store
+    old, new = make_data(), _relabelled(make_data())
+    if source_kind == 'pkl':
+        source = tmp_path / 'set.pkl'
+        source.write_bytes(pickle.dumps(old))
+        replacements = {source: pickle.dumps(new)}
+    else:  # a packed store: its label index replaced
+        source = tmp_path / 'store'
+        write_store(old, str(source))
+        write_store(new, str(tmp_path / 'other'))
+        replacements = {source / 'index.npz':
+                        (tmp_path / 'other' / 'index.npz').read_bytes()}
+    caches = tmp_path / 'caches'
+
+    def labels():
+        dataset = SkeletonDataset(str(source), skeleton_format='ntu25',
+                                  cache_dir=str(caches))
+        return [dataset.get_data_info(i)['label']
+                for i in range(len(dataset))]
+
+    assert labels() == [a['label'] for a in old['annotations']]
+    for path, blob in replacements.items():
+        _replace_keeping_size_and_mtime(path, blob, how)
+    assert labels() == [a['label'] for a in new['annotations']]
+    assert len(os.listdir(caches)) == 1  # the old cache was removed

@@ -187,3 +187,17 @@ def test_spec_data_files_parse_as_data(tmp_path):
     (tmp_path / 'x.pkl').write_bytes(pickle.dumps(mocap_spec('p')))
     with pytest.raises(SkeletonFormatError, match='unknown skeleton format'):
         resolve_format_reference(str(tmp_path / 'x.pkl'), None)
+
+
+def test_a_spec_path_holding_nul_is_refused(tmp_path):
+    """No path holds NUL: refused as any unusable spec (the OS functions
+    would raise a bare ValueError; found by the fuzz suite)."""
+    with pytest.raises(SkeletonFormatError, match='cannot hold a NUL'):
+        resolve_format_reference(None, 'a\x00b.yaml',
+                                 recorded_in=str(tmp_path / 'x.pkl'))
+    with pytest.raises(SkeletonFormatError, match='given: a path cannot'):
+        resolve_format_reference('a\x00b.yaml', None)
+    with pytest.warns(UserWarning, match='cannot hold a NUL'):
+        assert resolve_format_reference(
+            'ntu25', 'a\x00b.yaml',
+            recorded_in=str(tmp_path / 'x.pkl')).name == 'ntu25'

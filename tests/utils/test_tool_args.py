@@ -1,16 +1,16 @@
 """Plumbing shared by the tools: process-group teardown, --cfg-options
-reaching every loader, --custom-imports."""
+parsed with their spaces and reaching every loader, --custom-imports."""
 import json
 import sys
 
 import pytest
 import torch.distributed as dist
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 
 from s2i_mm.utils.config_options import merge_cfg_options
 from s2i_mm.utils.custom_imports import import_custom_modules
 
-from s2i_testing import FIXTURES, free_port, run_cmd
+from s2i_testing import FIXTURES, free_port, load_script, run_cmd
 
 CLASSIFIER = f'{FIXTURES}/configs/tiny_s2i_classifier.py'
 
@@ -117,3 +117,36 @@ def test_custom_imports_are_imported(tmp_path, monkeypatch):
     assert sys.modules['s2i_test_custom_import'].LOADED
     with pytest.raises(ImportError):
         import_custom_modules(['s2i_no_such_module'])
+
+
+#: values without inner spaces: parsed exactly as mmengine parses them
+MMENGINE_VALUES = ['3', '0.5', '1e-3', 'True', 'false', 'None', 'x.pkl',
+                   '1,2', '[1, 2, 3]', '(1, a)', "'x, y'", '"q"', '[]',
+                   '[(1, 2), [a, b], c]', ' [ 1 , 2 ] ']
+
+
+@pytest.mark.parametrize('script', ['tools/train.py', 'tools/test.py',
+                                    'tools/analysis/visualize_mae.py'])
+def test_cfg_options_keep_the_spaces_inside_a_value(script):
+    """mmengine's DictAction deletes every space ('a path/x y.pkl' ->
+    'apath/xy.pkl'); the tools keep those inside a value and parse the
+    rest as mmengine documents it."""
+    tool = load_script(script)
+    head = {'tools/train.py': [CLASSIFIER],
+            'tools/test.py': [CLASSIFIER, 'ckpt.pth'],
+            'tools/analysis/visualize_mae.py': [CLASSIFIER, 'ckpt.pth',
+                                                '--out-dir', 'x']}[script]
+    options = [f'k{i}={v}' for i, v in enumerate(MMENGINE_VALUES)]
+    spaced = {'path': 'my data/set 1.pkl', 'quoted': "'my data/x.pkl'",
+              'items': '[my data/a.pkl, b c]', 'pair': '(1, x y)',
+              'words': '1 2'}
+    args = tool.parse_args(head + ['--cfg-options', *options,
+                                   *(f'{k}={v}' for k, v in spaced.items())])
+    for i, value in enumerate(MMENGINE_VALUES):
+        assert args.cfg_options[f'k{i}'] == DictAction._parse_iterable(
+            value), value
+    assert args.cfg_options['path'] == 'my data/set 1.pkl'
+    assert args.cfg_options['quoted'] == 'my data/x.pkl'
+    assert args.cfg_options['items'] == ['my data/a.pkl', 'b c']
+    assert args.cfg_options['pair'] == (1, 'x y')
+    assert args.cfg_options['words'] == '1 2'  # mmengine: the int 12

@@ -12,7 +12,7 @@ from s2i_mm.visualization import (
     save_figure,
 )
 
-from s2i_testing import run_cmd
+from s2i_testing import load_script, run_cmd
 
 
 def kinect_sample(frames=12, seed=0, persons=2):
@@ -98,3 +98,40 @@ def test_visualize_tool_writes_pngs(tmp_path):
                              str(out_dir)], check=False)
     assert bad.returncode != 0
     assert "No sample 'nope'" in bad.stderr
+
+
+#: sample names that would be paths (every kind of name is in
+#: tests/fileio/test_file_names.py; a figure costs about 2 s here)
+HOSTILE_NAMES = ['../../escaped', '/abs/escaped', 'a/b', '..', 'a_b']
+
+
+def test_sample_names_never_write_outside_the_out_dir(tmp_path, capsys):
+    """Each PNG is named after its sample, made a safe file name: inside
+    --out-dir, one per sample, recognisable; nothing is written elsewhere
+    (the out dir is two levels deep, so '../../x' would land in
+    tmp_path)."""
+    samples = [dict(kinect_sample(frames=4, seed=i, persons=1), label=0,
+                    frame_dir=name) for i, name in enumerate(HOSTILE_NAMES)]
+    ann = tmp_path / 'data' / 'hostile.pkl'
+    ann.parent.mkdir()
+    ann.write_bytes(pickle.dumps(dict(annotations=samples)))
+    out_dir = tmp_path / 'out' / 'vis'
+    load_script('tools/visualize_s2i.py').main([
+        str(ann), '--skeleton-format', 'kinect20', '--modalities', 'j',
+        '--size', '8', '8', '--dpi', '20', '--out-dir', str(out_dir),
+        '--samples', *map(str, range(len(samples)))])
+    written = sorted(p.name for p in out_dir.iterdir())
+    assert len(written) == len(samples)  # distinct names, distinct files
+    printed = [line for line in capsys.readouterr().out.splitlines()
+               if line.startswith(str(out_dir))]  # after the progress bar
+    assert sorted(line.split('/')[-1] for line in printed) == written
+    everything = sorted(str(p.relative_to(tmp_path))
+                        for p in tmp_path.rglob('*') if p.is_file())
+    assert everything == ['data/hostile.pkl'] + [f'out/vis/{n}'
+                                                 for n in written]
+    for name in written:
+        assert len(name.encode()) <= 255 and not name.startswith('.')
+        assert (out_dir / name).read_bytes()[:4] == b'\x89PNG'
+    assert 'a_b_s2i.png' in written  # a safe name is kept as it is
+    assert any(n.startswith('_._.._escaped-') for n in written)
+    assert any(n.startswith('_abs_escaped-') for n in written)

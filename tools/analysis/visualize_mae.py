@@ -26,7 +26,7 @@ import tempfile
 import cv2
 import numpy as np
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.dataset import default_collate
 from mmengine.runner import load_checkpoint
 
@@ -35,7 +35,7 @@ from s2i_mm.compat import apply_runner_fixes
 from s2i_mm.models.selfsup.diffmae import SAMPLERS
 from s2i_mm.models.selfsup.masking import MASK_STRATEGIES, num_masked
 from s2i_mm.registry import DATASETS, MODELS
-from s2i_mm.utils.config_options import merge_cfg_options
+from s2i_mm.utils.config_options import CfgOptionsAction, merge_cfg_options
 
 MAE_PANELS = ('reconstruction', 'visible + reconstruction')
 GREY = 128
@@ -88,7 +88,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override settings in the config, key=value pairs')
     return parser.parse_args(argv)
 
