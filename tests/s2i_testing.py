@@ -1,11 +1,17 @@
-"""Helpers shared by the tests: run the real tools as subprocesses, or
-import a script of the repository as a module."""
+"""Helpers shared by the tests: run the real tools in this process
+(:func:`run_tool`) or, where the process boundary is what a test proves,
+as subprocesses (:func:`run_cmd`)."""
+import contextlib
 import importlib.util
+import io
 import os
 import os.path as osp
 import socket
 import subprocess
 import sys
+import time
+from dataclasses import dataclass
+from unittest import mock
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 FIXTURES = osp.join(REPO, 'tests', 'fixtures')
@@ -20,6 +26,69 @@ def load_script(path: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+_SCRIPTS = {}
+_last_start = [None]
+
+
+@dataclass
+class ToolRun:
+    """What a tool run left: its exit status and what it printed."""
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def _distinct_second():
+    """mmengine names a run's logger, scope and message hub after the
+    second it started in; two runs in one second would share them."""
+    while time.strftime('%Y%m%d_%H%M%S') == _last_start[0]:
+        time.sleep(0.05)
+    _last_start[0] = time.strftime('%Y%m%d_%H%M%S')
+
+
+def run_tool(script, *argv, env=None, check=True):
+    """Run ``script``'s ``main(argv)`` in this process, as its command line
+    would: from the repository root, ``env`` added to the environment,
+    stdout and stderr captured, ``SystemExit`` turned into the exit status
+    (an exception other than ``SystemExit`` propagates).
+
+    Args:
+        script (str): The tool's path from the repository root.
+        *argv: Its command-line arguments (converted to ``str``).
+        env (dict, optional): Environment variables set during the run.
+        check (bool): Raise ``AssertionError`` (with the output) if the
+            tool exits non-zero.
+
+    Returns:
+        ToolRun: ``returncode``, ``stdout``, ``stderr``.
+    """
+    if script not in _SCRIPTS:
+        _SCRIPTS[script] = load_script(script)
+    out, err = io.StringIO(), io.StringIO()
+    cwd = os.getcwd()
+    _distinct_second()
+    with mock.patch.dict(os.environ, env or {}), \
+            contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        os.chdir(REPO)
+        try:
+            status = _SCRIPTS[script].main([str(a) for a in argv])
+            code = status if isinstance(status, int) else 0
+        except SystemExit as exit:
+            code = exit.code
+            if isinstance(code, str):
+                print(code, file=sys.stderr)
+                code = 1
+            code = code or 0
+        finally:
+            os.chdir(cwd)
+    run = ToolRun(code, out.getvalue(), err.getvalue())
+    if check and code != 0:
+        raise AssertionError(
+            f'{script} {argv} exited {code}\n--- stdout ---\n'
+            f'{run.stdout[-4000:]}\n--- stderr ---\n{run.stderr[-6000:]}')
+    return run
 
 
 def free_port() -> int:

@@ -2,6 +2,7 @@ import json
 import os
 import pickle
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -9,6 +10,7 @@ from skeleton_data import make_data, make_sample
 
 from s2i_mm.datasets import SkeletonDataset
 from s2i_mm.fileio import SkeletonDataError, SkeletonStore
+from s2i_mm.fileio.temp_files import STALE_AFTER_S, TEMP_PREFIX
 from s2i_mm.registry import DATASETS
 
 from s2i_testing import free_port, run_cmd, run_python
@@ -158,6 +160,7 @@ def test_cached_run_does_not_read_the_annotation_file(tmp_path,
 
 _TWO_RANKS = """
 import sys
+import time
 import torch.distributed as dist
 import s2i_mm.datasets.preprocess_cache as cache
 import s2i_mm.datasets.skeleton_dataset as module
@@ -346,7 +349,8 @@ def test_no_writable_cache_folder_is_one_clear_error(tmp_path, monkeypatch):
 
 def test_a_killed_cache_writer_leaves_nothing_the_next_run_keeps(tmp_path):
     """A run killed while writing its cache leaves a temporary folder; the
-    next run's cache writer removes it."""
+    next run never reads it as a cache, writes its own, and the first
+    writer after the debris has gone stale removes it."""
     ann = _dump(make_data(), tmp_path / 'hand.pkl')
     run_python(f'''
 import os, signal
@@ -358,10 +362,19 @@ store._fill_store = killed
 from s2i_mm.datasets import SkeletonDataset
 SkeletonDataset({ann!r})
 ''', check=False)
-    assert len(os.listdir(tmp_path / '.s2i_cache')) == 1  # the debris
-    SkeletonDataset(ann, split='val')
-    (name, ) = os.listdir(tmp_path / '.s2i_cache')
-    assert not name.startswith('.')
+    cache = tmp_path / '.s2i_cache'
+    (debris, ) = os.listdir(cache)
+    assert debris.startswith(TEMP_PREFIX)
+    assert len(SkeletonDataset(ann, split='val')) == 6
+    (kept, ) = set(os.listdir(cache)) - {debris}
+    assert not kept.startswith('.')
+    day_ago = time.time() - STALE_AFTER_S - 60
+    for entry in [cache / debris, *(cache / debris).iterdir()]:
+        os.utime(entry, (day_ago, day_ago))
+    other = _dump(make_data(), tmp_path / 'other.pkl')
+    SkeletonDataset(other, split='val')
+    assert debris not in os.listdir(cache)
+    assert kept in os.listdir(cache)
 
 
 def test_code_in_an_annotation_file_never_runs(tmp_path):
