@@ -1,6 +1,5 @@
 import os
 import pickle
-import sys
 
 import numpy as np
 import pytest
@@ -9,15 +8,14 @@ from skeleton_data import make_data
 from s2i_mm.datasets import SkeletonDataset
 from s2i_mm.fileio import SkeletonDataError, SkeletonStore, write_store
 
-from s2i_testing import run_cmd
+from s2i_testing import run_tool
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
 PACK = os.path.join(ROOT, 'tools', 'data', 'pack.py')
 
 
 def _pack(*args):
-    return run_cmd([sys.executable, PACK, *map(str, args)], check=False,
-                   timeout=120)
+    return run_tool(PACK, *args, check=False)
 
 
 def test_store_round_trip(tmp_path):

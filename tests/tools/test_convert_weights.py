@@ -6,7 +6,6 @@ is caught even when shapes agree (e.g. norm1 vs norm2).
 """
 import argparse
 import os
-import sys
 
 import pytest
 import torch
@@ -17,7 +16,8 @@ import s2i_mm
 from s2i_mm.models.utils import convert_vit_state_dict, load_source_state_dict
 from s2i_mm.registry import MODELS
 
-from s2i_testing import REPO, run_cmd
+from s2i_testing import REPO
+from s2i_testing import run_tool as run_script
 
 TOOL = os.path.join(REPO, 'tools', 'convert_weights.py')
 
@@ -152,7 +152,7 @@ def mae_model_cfg(width, depth, heads, dec_width, dec_depth, dec_heads,
 
 
 def run_tool(*args):
-    return run_cmd([sys.executable, TOOL, *map(str, args)], check=False)
+    return run_script(TOOL, *args, check=False)
 
 
 @pytest.fixture(autouse=True)

@@ -1,12 +1,11 @@
 """tools/analysis/fuse_scores.py on hand-made dumps with known answers."""
 import json
 import pickle
-import sys
 
 import numpy as np
 import pytest
 
-from s2i_testing import load_script, run_cmd
+from s2i_testing import load_script, run_tool
 
 TOOL = 'tools/analysis/fuse_scores.py'
 NAMES = ['s0', 's1', 's2', 's3']
@@ -73,7 +72,7 @@ def _known_fusion(tmp_path, mode, run):
 
 def test_command_line_known_fused_accuracy(tmp_path):
     def run(*args):
-        proc = run_cmd([sys.executable, TOOL, *map(str, args)])
+        proc = run_tool(TOOL, *args)
         return proc.stdout, _last_json(proc.stdout)
     _known_fusion(tmp_path, 'prob', run)
 

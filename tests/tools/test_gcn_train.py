@@ -2,15 +2,15 @@
 mocap spec file), trained through tools/train.py with the CPU-scale GCN
 config; the graph in the checkpoint is the layout's bones."""
 import json
-import sys
 
 import numpy as np
+import pytest
 from mmengine.runner import CheckpointLoader
 from mocap30_layout import MOCAP30, write_yaml_spec
 
 from s2i_mm.converters import write_annotation_file
 
-from s2i_testing import REPO, run_cmd
+from s2i_testing import REPO, run_tool
 
 CONFIG = f'{REPO}/configs/gcn_cpu/stgcn_1xb64-joint-100e_gcn32-cpu.py'
 
@@ -31,6 +31,7 @@ def _mocap_samples(num=6, frames=20, seed=0):
     return samples
 
 
+@pytest.mark.e2e
 def test_stgcn_trains_on_a_spec_file_layout_through_the_tools(tmp_path):
     spec = write_yaml_spec(tmp_path / 'mocap30.yaml', 'mocap30_train')
     ann_file = str(tmp_path / 'mocap.pkl')
@@ -52,8 +53,8 @@ def test_stgcn_trains_on_a_spec_file_layout_through_the_tools(tmp_path):
                     f'{loader}_dataloader.dataset.skeleton_format={spec}',
                     f'{loader}_dataloader.dataset.split={split}',
                     f'{loader}_dataloader.dataset.cache=False']
-    run_cmd([sys.executable, 'tools/train.py', CONFIG, '--work-dir',
-             str(work), '--cfg-options', *options])
+    run_tool('tools/train.py', CONFIG, '--work-dir', work, '--cfg-options',
+             *options)
 
     logs = [json.loads(line) for line in
             next(work.glob('*/vis_data/scalars.json')).read_text().splitlines()]

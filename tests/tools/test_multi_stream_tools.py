@@ -1,8 +1,8 @@
 """A three-stream linear probe trained and tested through tools/train.py
 and tools/test.py: per-stream checkpoints, multi-clip testing, --dump."""
 import pickle
-import sys
 
+import pytest
 import torch
 from mmengine.config import Config
 from mmengine.runner import CheckpointLoader
@@ -11,7 +11,7 @@ from s2i_mm.datasets.synthetic import generate
 from s2i_mm.fileio.annotation import dump_annotation_file
 from s2i_mm.registry import MODELS
 
-from s2i_testing import FIXTURES, run_cmd
+from s2i_testing import FIXTURES, run_tool
 
 CONFIG = f'{FIXTURES}/configs/tiny_s2i_3stream.py'
 STREAMS = ('j', 'm', 'b')
@@ -33,6 +33,7 @@ def _mae_checkpoints(tmp_path):
     return paths, weights
 
 
+@pytest.mark.e2e
 def test_train_and_multi_clip_test_through_the_tools(tmp_path):
     ann_file = str(tmp_path / 'synthetic.pkl')
     data = generate(num_per_class=2, seed=0, formats=('ntu25', ))['ntu25']
@@ -43,8 +44,8 @@ def test_train_and_multi_clip_test_through_the_tools(tmp_path):
         f'model.streams.{s}.backbone.init_cfg.checkpoint={checkpoints[s]}'
         for s in STREAMS]
     work = tmp_path / 'probe'
-    run_cmd([sys.executable, 'tools/train.py', CONFIG, '--work-dir',
-             str(work), '--cfg-options', *options])
+    run_tool('tools/train.py', CONFIG, '--work-dir', work, '--cfg-options',
+             *options)
     state = CheckpointLoader.load_checkpoint(
         str(work / 'epoch_2.pth'), map_location='cpu')['state_dict']
     # every stream is its own checkpoint's encoder, untouched (frozen)
@@ -55,10 +56,9 @@ def test_train_and_multi_clip_test_through_the_tools(tmp_path):
     assert 'head.weights' in state and 'head.fcs.2.weight' in state
 
     dump = tmp_path / 'scores.pkl'
-    test = run_cmd([sys.executable, 'tools/test.py', CONFIG,
-                    str(work / 'epoch_2.pth'), '--work-dir',
-                    str(tmp_path / 'test'), '--dump', str(dump),
-                    '--cfg-options', *options])
+    test = run_tool('tools/test.py', CONFIG, work / 'epoch_2.pth',
+                    '--work-dir', tmp_path / 'test', '--dump', dump,
+                    '--cfg-options', *options)
     assert 'acc/top1' in test.stdout
     with open(dump, 'rb') as f:
         scores = pickle.load(f)

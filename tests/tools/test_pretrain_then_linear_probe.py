@@ -1,15 +1,15 @@
 """A tiny S2I MAE pretraining, then a linear probe of its encoder, both
 through tools/dist_train.sh with 2 CPU processes; the same chain for a
 tiny DiffMAE through tools/train.py."""
-import sys
 
+import pytest
 import torch
 from mmengine.runner import CheckpointLoader
 
 from s2i_mm.datasets.synthetic import generate
 from s2i_mm.fileio.annotation import dump_annotation_file
 
-from s2i_testing import FIXTURES, free_port, run_cmd
+from s2i_testing import FIXTURES, free_port, run_cmd, run_tool
 
 
 def _weights(path):
@@ -17,6 +17,7 @@ def _weights(path):
         str(path), map_location='cpu')['state_dict']
 
 
+@pytest.mark.e2e
 def test_dist_pretrain_then_linear_probe(tmp_path):
     ann_file = str(tmp_path / 'synthetic.pkl')
     data = generate(num_per_class=2, seed=0, formats=('ntu25', ))['ntu25']
@@ -52,6 +53,7 @@ def test_dist_pretrain_then_linear_probe(tmp_path):
     assert 'neck.bn.weight' not in probe and 'neck.bn.running_mean' in probe
 
 
+@pytest.mark.e2e
 def test_diffmae_pretrain_then_linear_probe(tmp_path):
     """tools/train.py: a tiny DiffMAE (bf16 autocast on the CPU), then a
     linear probe whose frozen encoder is the DiffMAE encoder."""
@@ -59,10 +61,9 @@ def test_diffmae_pretrain_then_linear_probe(tmp_path):
     data = generate(num_per_class=2, seed=0, formats=('ntu25', ))['ntu25']
     dump_annotation_file(data, ann_file)
     pretrain_dir = tmp_path / 'diffmae'
-    out = run_cmd([sys.executable, 'tools/train.py',
-                   f'{FIXTURES}/configs/tiny_s2i_diffmae.py', '--work-dir',
-                   str(pretrain_dir), '--amp', '--cfg-options',
-                   f'train_dataloader.dataset.ann_file={ann_file}'])
+    out = run_tool('tools/train.py', f'{FIXTURES}/configs/tiny_s2i_diffmae.py',
+                   '--work-dir', pretrain_dir, '--amp', '--cfg-options',
+                   f'train_dataloader.dataset.ann_file={ann_file}')
     assert 'loss:' in out.stdout + out.stderr
     pretrained = pretrain_dir / 'epoch_2.pth'
     diffmae = _weights(pretrained)
@@ -70,12 +71,11 @@ def test_diffmae_pretrain_then_linear_probe(tmp_path):
                diffmae)
 
     probe_dir = tmp_path / 'probe'
-    out = run_cmd([sys.executable, 'tools/train.py',
-                   f'{FIXTURES}/configs/tiny_s2i_linear.py', '--work-dir',
-                   str(probe_dir), '--cfg-options',
+    out = run_tool('tools/train.py', f'{FIXTURES}/configs/tiny_s2i_linear.py',
+                   '--work-dir', probe_dir, '--cfg-options',
                    *(f'{split}_dataloader.dataset.ann_file={ann_file}'
                      for split in ('train', 'val', 'test')),
-                   f'model.backbone.init_cfg.checkpoint={pretrained}'])
+                   f'model.backbone.init_cfg.checkpoint={pretrained}')
     log = out.stdout + out.stderr
     assert 'acc/top1' in log
     assert 'unexpected key' not in log

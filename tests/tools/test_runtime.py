@@ -1,15 +1,16 @@
-"""End-to-end runtime tests: the real tools as subprocesses, on CPU."""
+"""End-to-end runtime tests of the real tools on CPU: train / test / resume
+in-process, the launchers (dist_*.sh, slurm_*.sh) as subprocesses."""
 import json
 import os
 import os.path as osp
 import pickle
-import sys
 
 import numpy as np
+import pytest
 import torch
 from mmengine.runner import CheckpointLoader
 
-from s2i_testing import FIXTURES, free_port, run_cmd
+from s2i_testing import FIXTURES, free_port, run_cmd, run_tool
 
 CONFIG = osp.join(FIXTURES, 'configs', 'toy_classifier.py')
 
@@ -25,24 +26,18 @@ def _assert_same_weights(a, b):
         assert torch.equal(a[key], b[key]), key
 
 
+@pytest.mark.e2e
 def test_train_then_test_with_dump(tmp_path):
     work = tmp_path / 'work'
-    train = run_cmd([
-        sys.executable, 'tools/train.py', CONFIG, '--work-dir',
-        str(work), '--amp'
-    ])
+    train = run_tool('tools/train.py', CONFIG, '--work-dir', work, '--amp')
     assert 'bf16 autocast' in train.stdout
     assert (work / 'epoch_2.pth').is_file()
     logs = list(work.glob('*/*.log'))
     assert logs and 'Epoch(train) [2]' in logs[0].read_text()
 
     dump = tmp_path / 'scores.pkl'
-    test = run_cmd([
-        sys.executable, 'tools/test.py', CONFIG,
-        str(work / 'epoch_2.pth'), '--work-dir',
-        str(tmp_path / 'test'), '--dump',
-        str(dump)
-    ])
+    test = run_tool('tools/test.py', CONFIG, work / 'epoch_2.pth',
+                    '--work-dir', tmp_path / 'test', '--dump', dump)
     assert 'accuracy/top1' in test.stdout  # the rich metrics table
     with open(dump, 'rb') as f:
         scores = pickle.load(f)
@@ -66,17 +61,17 @@ def test_train_then_test_with_dump(tmp_path):
                                rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.e2e
 def test_resume_is_bit_identical(tmp_path):
     common = ['--seed', '0', '--deterministic']
     full, part = tmp_path / 'full', tmp_path / 'part'
-    run_cmd([sys.executable, 'tools/train.py', CONFIG, '--work-dir',
-             str(full), *common])
+    run_tool('tools/train.py', CONFIG, '--work-dir', full, *common)
     # "interrupted" after epoch 1, then resumed from the work dir
-    run_cmd([sys.executable, 'tools/train.py', CONFIG, '--work-dir',
-             str(part), *common, '--cfg-options', 'train_cfg.max_epochs=1'])
+    run_tool('tools/train.py', CONFIG, '--work-dir', part, *common,
+             '--cfg-options', 'train_cfg.max_epochs=1')
     assert not (part / 'epoch_2.pth').exists()
-    resumed = run_cmd([sys.executable, 'tools/train.py', CONFIG,
-                       '--work-dir', str(part), *common, '--resume'])
+    resumed = run_tool('tools/train.py', CONFIG, '--work-dir', part, *common,
+                       '--resume')
     assert 'resumed epoch: 1' in resumed.stdout + resumed.stderr
     _assert_same_weights(
         _state(full / 'epoch_2.pth'), _state(part / 'epoch_2.pth'))
@@ -95,6 +90,7 @@ def _check_two_ranks(work):
         torch.load(work / 'rank1.pth', weights_only=True))
 
 
+@pytest.mark.e2e
 def test_dist_train_two_cpu_processes(tmp_path):
     work = tmp_path / 'dist'
     run_cmd(['bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir',
@@ -102,6 +98,7 @@ def test_dist_train_two_cpu_processes(tmp_path):
     _check_two_ranks(work)
 
 
+@pytest.mark.e2e
 def test_slurm_train_with_fake_srun(tmp_path):
     log = tmp_path / 'srun_args.json'
     work = tmp_path / 'slurm'

@@ -1,7 +1,6 @@
 """tools/analysis/visualize_mae.py on a tiny MAE / DiffMAE and synthetic
 skeletons."""
 import os
-import sys
 
 import cv2
 import numpy as np
@@ -14,7 +13,7 @@ from s2i_mm.datasets.synthetic import generate
 from s2i_mm.fileio import dump_annotation_file
 from s2i_mm.registry import MODELS
 
-from s2i_testing import REPO, load_script, run_cmd
+from s2i_testing import REPO, load_script, run_tool
 from tiny_models import tiny_mae_cfg
 
 TOOL = os.path.join(REPO, 'tools', 'analysis', 'visualize_mae.py')
@@ -71,7 +70,7 @@ def setup(tmp_path_factory):
 
 
 def run(*args):
-    return run_cmd([sys.executable, TOOL, *map(str, args)], check=False)
+    return run_tool(TOOL, *args, check=False)
 
 
 def test_writes_grid_and_rows_with_temporal_mask(setup):
