@@ -1,4 +1,3 @@
-import sys
 
 import numpy as np
 import pytest
@@ -12,7 +11,7 @@ from s2i_mm.datasets.synthetic import (
 )
 from s2i_mm.formats import get_format
 
-from s2i_testing import run_cmd
+from s2i_testing import run_tool
 
 
 @pytest.fixture(scope='module')
@@ -101,8 +100,8 @@ def test_difficulty_raises_noise():
 
 
 def test_tool_writes_all_layouts_readable(tmp_path):
-    run_cmd([sys.executable, 'tools/data/make_synthetic.py', str(tmp_path),
-             '--num-per-class', '2', '--store'], timeout=120)
+    run_tool('tools/data/make_synthetic.py', tmp_path, '--num-per-class',
+             '2', '--store')
     for name in ('ntu25', 'kinect20', 'lcrnet13'):
         ds = SkeletonDataset(str(tmp_path / f'synthetic_{name}.pkl'),
                              split='train', cache=False)

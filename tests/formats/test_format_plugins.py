@@ -1,8 +1,6 @@
 """New layouts from outside s2i_mm: custom_imports modules, spec files,
 and a 30-joint mocap layout trained for one step through tools/train.py."""
 import json
-import os
-import sys
 
 import numpy as np
 import pytest
@@ -23,7 +21,7 @@ from s2i_mm.formats import (
     register_format,
 )
 
-from s2i_testing import FIXTURES, REPO, run_cmd
+from s2i_testing import run_tool
 from tiny_models import tiny_vit_cfg
 
 
@@ -130,7 +128,8 @@ visualizer = dict(type='Visualizer',
 
 
 @pytest.mark.parametrize('how', ['spec_file', 'custom_imports'])
-def test_mocap30_trains_one_step_with_tools_train(tmp_path, how):
+def test_mocap30_trains_one_step_with_tools_train(tmp_path, how,
+                                                 monkeypatch):
     ann_file = mocap_annotations(tmp_path / 'mocap30.pkl')
     if how == 'spec_file':
         imports = ''
@@ -145,11 +144,8 @@ def test_mocap30_trains_one_step_with_tools_train(tmp_path, how):
         imports=imports, ann_file=ann_file, fmt=fmt,
         backbone=tiny_vit_cfg(in_channels=6)))
     work_dir = tmp_path / 'work'
-    # the plugin module lies in tmp_path
-    path = os.pathsep.join([str(tmp_path), REPO, FIXTURES,
-                            os.environ.get('PYTHONPATH', '')])
-    proc = run_cmd([sys.executable, 'tools/train.py', str(config),
-                    '--work-dir', str(work_dir)], env=dict(PYTHONPATH=path))
+    monkeypatch.syspath_prepend(str(tmp_path))  # the plugin module is there
+    proc = run_tool('tools/train.py', config, '--work-dir', work_dir)
     scalars = list(work_dir.glob('*/vis_data/scalars.json'))
     assert len(scalars) == 1, proc.stdout[-2000:]
     lines = scalars[0].read_text().splitlines()

@@ -1,6 +1,5 @@
 """S2I pictures: panel content, axis labels, and tools/visualize_s2i.py."""
 import pickle
-import sys
 
 import numpy as np
 import pytest
@@ -12,7 +11,7 @@ from s2i_mm.visualization import (
     save_figure,
 )
 
-from s2i_testing import load_script, run_cmd
+from s2i_testing import load_script, run_tool
 
 
 def kinect_sample(frames=12, seed=0, persons=2):
@@ -86,16 +85,16 @@ def test_visualize_tool_writes_pngs(tmp_path):
         pickle.dump(dict(split=dict(val=[s['frame_dir'] for s in samples]),
                          annotations=samples), f)
     out_dir = tmp_path / 'vis'
-    cmd = [sys.executable, 'tools/visualize_s2i.py', str(ann), '--split',
-           'val', '--skeleton-format', 'kinect20', '--samples', '1',
-           'a01_s01_e02_v01', '--clip-len', '8', '--out-dir', str(out_dir)]
-    run_cmd(cmd)
+    cmd = ['tools/visualize_s2i.py', ann, '--split', 'val',
+           '--skeleton-format', 'kinect20', '--samples', '1',
+           'a01_s01_e02_v01', '--clip-len', '8', '--out-dir', out_dir]
+    run_tool(*cmd)
     written = sorted(p.name for p in out_dir.iterdir())
     assert written == ['a01_s01_e01_v01_s2i.png', 'a01_s01_e02_v01_s2i.png']
     for name in written:
         assert (out_dir / name).read_bytes()[:4] == b'\x89PNG'
-    bad = run_cmd(cmd[:7] + ['--samples', 'nope', '--out-dir',
-                             str(out_dir)], check=False)
+    bad = run_tool(*cmd[:6], '--samples', 'nope', '--out-dir', out_dir,
+                   check=False)
     assert bad.returncode != 0
     assert "No sample 'nope'" in bad.stderr
 

@@ -2,7 +2,6 @@ import json
 import os.path as osp
 import pickle
 import re
-import sys
 
 import numpy as np
 import pytest
@@ -22,7 +21,7 @@ from s2i_mm.converters.mmpose import (
 )
 from s2i_mm.fileio.annotation import SkeletonDataError
 
-from s2i_testing import FIXTURES, run_cmd
+from s2i_testing import FIXTURES, run_tool
 
 K = 17
 
@@ -209,9 +208,8 @@ def test_predictions_convert_and_train_one_epoch(tmp_path):
     labels = tmp_path / 'labels.csv'
     write_lines(str(labels), rows)
     out = tmp_path / 'clips_2d.pkl'
-    proc = run_cmd([
-        sys.executable, 'tools/data/convert_mmpose.py', str(preds), str(out),
-        '--labels', str(labels), '--num-workers', '1'])
+    proc = run_tool('tools/data/convert_mmpose.py', preds, out, '--labels',
+                    labels, '--num-workers', '1')
     assert '8 samples from 8 input files' in proc.stdout
     data = pickle.load(open(out, 'rb'))
     assert data['skeleton_format'] == 'coco17'
@@ -219,10 +217,9 @@ def test_predictions_convert_and_train_one_epoch(tmp_path):
     assert {a['keypoint'].shape for a in data['annotations']} == {
         (2, 10, 17, 3)}
     work_dir = tmp_path / 'work'
-    proc = run_cmd([
-        sys.executable, 'tools/train.py',
-        f'{FIXTURES}/configs/tiny_s2i_classifier.py', '--work-dir',
-        str(work_dir), '--cfg-options',
+    proc = run_tool(
+        'tools/train.py', f'{FIXTURES}/configs/tiny_s2i_classifier.py',
+        '--work-dir', work_dir, '--cfg-options',
         f'train_dataloader.dataset.ann_file={out}',
         f'val_dataloader.dataset.ann_file={out}',
         'train_dataloader.dataset.skeleton_format=None',
@@ -230,7 +227,7 @@ def test_predictions_convert_and_train_one_epoch(tmp_path):
         'model.head.num_classes=2',
         'optim_wrapper.optimizer.type=SGD', 'optim_wrapper.optimizer.lr=0.01',
         'train_cfg.by_epoch=True', 'train_cfg.max_epochs=1',
-        'train_cfg.val_interval=1'])
+        'train_cfg.val_interval=1')
     log = proc.stdout + proc.stderr
     assert re.search(r'Epoch\(val\) \[1\]\[\d+/\d+\]\s+acc/top1: [\d.]+',
                      log), log[-3000:]
