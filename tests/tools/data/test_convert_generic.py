@@ -18,7 +18,7 @@ from s2i_mm.converters.labels import read_classes, read_labels
 from s2i_mm.datasets import SkeletonDataset
 from s2i_mm.fileio.annotation import SkeletonDataError
 
-from s2i_testing import REPO, run_cmd
+from s2i_testing import REPO, run_cmd, run_tool
 
 JOINTS = ('Hips', 'Head', 'LeftHand', 'RightHand', 'LeftFoot', 'RightFoot')
 XYZ = ('x', 'y', 'z')
@@ -254,14 +254,14 @@ def test_cli_bad_file_stops_or_is_skipped(tmp_path):
     bad.write_text('\n'.join(lines) + '\n')
     out = tmp_path / 'out' / 'o.pkl'
     tool = osp.join(REPO, 'tools', 'data', 'convert_generic.py')
-    cmd = [sys.executable, tool, str(tmp_path / 'seq'), str(out), '--format',
-           str(tmp_path / 'toy6.yaml'), '--num-workers', '2']
-    proc = run_cmd(cmd, check=False)
+    cmd = [tool, tmp_path / 'seq', out, '--format', tmp_path / 'toy6.yaml',
+           '--num-workers', '2']
+    proc = run_tool(*cmd, check=False)
     assert proc.returncode == 1
     assert re.search(rf'^error: {re.escape(str(bad))}:4: column \S+: '
                      "'\\S+' is not a number$", proc.stderr, re.M)
     assert not out.exists()
-    proc = run_cmd(cmd + ['--skip-bad', '--split-pattern', 'v1=_v01$'])
+    proc = run_tool(*cmd, '--skip-bad', '--split-pattern', 'v1=_v01$')
     assert '3 samples from 4 input files; 1 bad files skipped' in proc.stdout
     assert 'split v1: 2' in proc.stdout
     data = pickle.load(open(out, 'rb'))

@@ -4,7 +4,6 @@ format (``*_skeleton3D.txt`` text files, the list of used files,
 import os
 import os.path as osp
 import pickle
-import sys
 
 import numpy as np
 import pytest
@@ -19,7 +18,7 @@ from raw_files import (
 from s2i_mm.converters.readers import read_raw_clip
 from s2i_mm.formats import get_format
 
-from s2i_testing import load_script, run_cmd
+from s2i_testing import load_script, run_tool
 
 TOOL = osp.join('tools', 'data', 'convert_msr_action3d.py')
 #: the joint order of the dataset's README (body_model.mat), 1-based
@@ -84,8 +83,8 @@ def test_cli_labels_classes_splits_and_zero_frames_dropped(tmp_path):
     root = tmp_path / 'msr'
     written = make_root(str(root))
     out = tmp_path / 'out' / 'msr.pkl'
-    proc = run_cmd([sys.executable, TOOL, str(root), str(out),
-                    '--num-workers', '2'])
+    proc = run_tool(TOOL, str(root), str(out),
+                    '--num-workers', '2')
     assert ('8 samples from 9 input files; 0 bad files skipped; 1 files '
             'excluded') in proc.stdout
     data = pickle.load(open(out, 'rb'))

@@ -1,7 +1,6 @@
 import os
 import os.path as osp
 import pickle
-import sys
 
 import numpy as np
 import pytest
@@ -23,7 +22,7 @@ from s2i_mm.converters.ntu import (
 )
 from s2i_mm.converters.pipeline import parse_inputs
 
-from s2i_testing import REPO, run_cmd
+from s2i_testing import REPO, run_tool
 
 # The published protocols, typed here independently of the module.
 XSUB60 = {1, 2, 4, 5, 8, 9, 13, 14, 15, 16, 17, 18, 19, 25, 27, 28, 31, 34,
@@ -241,15 +240,15 @@ def test_cli_bad_file_leaves_nothing_and_skip_bad_counts(tmp_path):
     out_dir.mkdir()
     out = str(out_dir / 'ntu.pkl')
     tool = osp.join(REPO, 'tools', 'data', 'convert_ntu.py')
-    proc = run_cmd([sys.executable, tool, str(raw), out, '--num-workers',
-                    '2'], check=False)
+    proc = run_tool(tool, str(raw), out, '--num-workers',
+                    '2', check=False)
     assert proc.returncode == 1
     assert f'error: {bad}:3: body info line has 3 values' in proc.stderr
     assert os.listdir(out_dir) == []
 
     store = str(out_dir / 'store')
-    proc = run_cmd([sys.executable, tool, str(raw), out, '--num-workers',
-                    '2', '--skip-bad', '--store', store])
+    proc = run_tool(tool, str(raw), out, '--num-workers',
+                    '2', '--skip-bad', '--store', store)
     assert '5 samples from 6 input files; 1 bad files skipped' in proc.stdout
     assert bad in proc.stdout + proc.stderr
     data = pickle.load(open(out, 'rb'))
@@ -285,8 +284,8 @@ def test_duplicate_sample_names_are_one_error_before_parsing(tmp_path):
     os.mkfifo(raw / 'a' / f'{name(1, 1, 0, 1, 1)}.skeleton')  # would hang
     tool = osp.join(REPO, 'tools', 'data', 'convert_ntu.py')
     out = tmp_path / 'out.pkl'
-    proc = run_cmd([sys.executable, tool, str(raw), str(out), '--skip-bad',
-                    '--num-workers', '1'], check=False, timeout=240)
+    proc = run_tool(tool, str(raw), str(out), '--skip-bad',
+                    '--num-workers', '1', check=False)
     assert proc.returncode == 1 and 'Traceback' not in proc.stderr
     (line, ) = [x for x in proc.stderr.splitlines() if x.startswith('error')]
     assert 'S001C001P001R001A001' in line
@@ -299,8 +298,8 @@ def test_max_bodies_must_be_positive(tmp_path, value):
     one_body_file(str(tmp_path / f'{name(1, 1, 1, 1, 1)}.skeleton'),
                   np.random.default_rng(11))
     tool = osp.join(REPO, 'tools', 'data', 'convert_ntu.py')
-    proc = run_cmd([sys.executable, tool, str(tmp_path),
-                    str(tmp_path / 'o.pkl'), '--max-bodies', value],
+    proc = run_tool(tool, str(tmp_path),
+                    str(tmp_path / 'o.pkl'), '--max-bodies', value,
                    check=False)
     assert proc.returncode == 2 and '--max-bodies' in proc.stderr
     assert 'Traceback' not in proc.stderr

@@ -2,7 +2,6 @@ import json
 import os
 import os.path as osp
 import pickle
-import sys
 
 import numpy as np
 import pytest
@@ -11,7 +10,7 @@ from raw_files import random_motion, write_ucla_json
 from s2i_mm.converters import MalformedInputError
 from s2i_mm.converters.nw_ucla import convert_nw_ucla, parse_ucla_file
 
-from s2i_testing import REPO, load_script, run_cmd
+from s2i_testing import REPO, load_script, run_tool
 
 # The 10 NW-UCLA action codes in label order (a07 and a10 do not exist).
 ACTIONS = (1, 2, 3, 4, 5, 6, 8, 9, 11, 12)
@@ -100,8 +99,8 @@ def test_cli_bad_json_leaves_no_output(tmp_path):
     bad.write_text('{"file_name": "a02_s01_e00_v01",\n"skeletons": [1, 2')
     out_dir = tmp_path / 'out'
     tool = osp.join(REPO, 'tools', 'data', 'convert_nw_ucla.py')
-    proc = run_cmd([sys.executable, tool, str(raw), str(out_dir / 'u.pkl'),
-                    '--num-workers', '1'], check=False)
+    proc = run_tool(tool, str(raw), str(out_dir / 'u.pkl'),
+                    '--num-workers', '1', check=False)
     assert proc.returncode == 1
     assert f'error: {bad}:2: bad JSON' in proc.stderr
     assert not osp.exists(out_dir) or os.listdir(out_dir) == []

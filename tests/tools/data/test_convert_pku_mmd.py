@@ -1,7 +1,6 @@
 import os
 import os.path as osp
 import pickle
-import sys
 
 import numpy as np
 import pytest
@@ -20,7 +19,7 @@ from s2i_mm.converters.pku_mmd import (
     read_split_file,
 )
 
-from s2i_testing import REPO, run_cmd
+from s2i_testing import REPO, run_tool
 
 
 @pytest.fixture
@@ -132,11 +131,11 @@ def test_cli_skip_bad(dataset, tmp_path):
     write_lines(str(root / 'skeleton' / '0003-R.txt'), ['1 2 3'])
     out = str(tmp_path / 'out' / 'pku.pkl')
     tool = osp.join(REPO, 'tools', 'data', 'convert_pku_mmd.py')
-    proc = run_cmd([sys.executable, tool, str(root), out], check=False)
+    proc = run_tool(tool, str(root), out, check=False)
     assert proc.returncode == 1 and '0003-R.txt:1: frame line' in proc.stderr
     assert not osp.exists(out)
-    proc = run_cmd([sys.executable, tool, str(root), out, '--skip-bad',
-                    '--split-file', f'xsub={root}/cross-subject.txt'])
+    proc = run_tool(tool, str(root), out, '--skip-bad',
+                    '--split-file', f'xsub={root}/cross-subject.txt')
     assert '4 samples from 3 input files; 1 bad files skipped' in proc.stdout
     data = pickle.load(open(out, 'rb'))
     assert set(data['split']) == {'xsub_train', 'xsub_val'}
@@ -161,8 +160,8 @@ def test_split_file_without_a_protocol_name_is_one_error(dataset, tmp_path):
     root, _ = dataset
     os.rename(root / 'cross-subject.txt', root / 'my_split.txt')
     tool = osp.join(REPO, 'tools', 'data', 'convert_pku_mmd.py')
-    proc = run_cmd([sys.executable, tool, str(root), str(tmp_path / 'o.pkl'),
-                    '--split-file', str(root / 'my_split.txt')], check=False)
+    proc = run_tool(tool, str(root), str(tmp_path / 'o.pkl'),
+                    '--split-file', str(root / 'my_split.txt'), check=False)
     assert proc.returncode == 1 and 'Traceback' not in proc.stderr
     assert 'error: ' in proc.stderr and 'my_split.txt' in proc.stderr
     assert 'NAME=PATH' in proc.stderr

@@ -1,6 +1,5 @@
 import os.path as osp
 import pickle
-import sys
 
 import numpy as np
 import pytest
@@ -15,7 +14,7 @@ from s2i_mm.converters.toyota import (
     read_toyota_json,
 )
 
-from s2i_testing import REPO, run_cmd
+from s2i_testing import REPO, run_tool
 
 # The published protocols, typed here independently of the module.
 CS_TRAIN = {3, 4, 6, 7, 9, 12, 13, 15, 17, 19, 25}
@@ -134,7 +133,7 @@ def test_cli(tmp_path):
     (raw / 'Walk_p04_r00_v01_c02_pose3d.json').write_text('{"njts": 13')
     out = str(tmp_path / 'toyota.pkl')
     tool = osp.join(REPO, 'tools', 'data', 'convert_toyota.py')
-    proc = run_cmd([sys.executable, tool, str(raw), out, '--skip-bad'])
+    proc = run_tool(tool, str(raw), out, '--skip-bad')
     assert '2 samples from 3 input files; 1 bad files skipped' in proc.stdout
     data = pickle.load(open(out, 'rb'))
     assert data['split']['cs_train'] == ['Drink.Fromcup_p03_r00_v05_c01']

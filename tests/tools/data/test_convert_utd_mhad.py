@@ -3,7 +3,6 @@
 with ``scipy.io.savemat``), converted through the command line."""
 import os.path as osp
 import pickle
-import sys
 
 import numpy as np
 import pytest
@@ -12,7 +11,7 @@ from raw_files import random_motion, write_mat
 from s2i_mm.converters.readers import read_raw_clip
 from s2i_mm.formats import get_format
 
-from s2i_testing import load_script, run_cmd
+from s2i_testing import load_script, run_tool
 
 TOOL = osp.join('tools', 'data', 'convert_utd_mhad.py')
 #: the joint order of the dataset's Skeleton_joint_order.txt, 1-based
@@ -64,8 +63,8 @@ def test_cli_labels_classes_and_splits(tmp_path):
     written = make_root(str(root))
     (root / 'Skeleton_joint_order.txt').write_text('not a skeleton file\n')
     out = tmp_path / 'out' / 'utd.pkl'
-    proc = run_cmd([sys.executable, TOOL, str(root), str(out),
-                    '--num-workers', '2'])
+    proc = run_tool(TOOL, str(root), str(out),
+                    '--num-workers', '2')
     assert ('10 samples from 10 input files; 0 bad files skipped; 0 files '
             'excluded') in proc.stdout
     data = pickle.load(open(out, 'rb'))
