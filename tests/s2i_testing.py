@@ -68,6 +68,8 @@ def run_tool(script, *argv, env=None, check=True):
         _SCRIPTS[script] = load_script(script)
     out, err = io.StringIO(), io.StringIO()
     cwd = os.getcwd()
+    threads = sys.modules['torch'].get_num_threads() \
+        if 'torch' in sys.modules else None
     _distinct_second()
     with mock.patch.dict(os.environ, env or {}), \
             contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -83,6 +85,8 @@ def run_tool(script, *argv, env=None, check=True):
             code = code or 0
         finally:
             os.chdir(cwd)
+            if threads:  # a tool may set its own thread count
+                sys.modules['torch'].set_num_threads(threads)
     run = ToolRun(code, out.getvalue(), err.getvalue())
     if check and code != 0:
         raise AssertionError(

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from s2i_testing import run_cmd
+from s2i_testing import run_cmd, run_tool
 
 
 def _last_json(stdout: str) -> dict:
@@ -33,6 +33,7 @@ def test_s2i_pipeline_prints_both_modes():
     assert summary['cpu_resize_bytes'] == 3 * 224 * 224 * 4
 
 
+@pytest.mark.e2e
 def test_dataset_memory_measures_both_backings():
     proc = run_cmd([sys.executable, 'benchmarks/dataset_memory.py',
                     '--num-samples', '60', '--workers', '1', '2'],
@@ -44,9 +45,9 @@ def test_dataset_memory_measures_both_backings():
 
 
 def test_ssl_step_time_prints_each_model_and_ratios():
-    proc = run_cmd([sys.executable, 'benchmarks/ssl_step_time.py',
-                    '--steps', '2', '--warmup', '0', '--batch-size', '2',
-                    '--variants', 'cross', 'joint'])
+    proc = run_tool('benchmarks/ssl_step_time.py', '--steps', '2',
+                    '--warmup', '0', '--batch-size', '2', '--variants',
+                    'cross', 'joint')
     summary = _last_json(proc.stdout)
     models = summary['models']
     names = list(models)
@@ -56,11 +57,11 @@ def test_ssl_step_time_prints_each_model_and_ratios():
         assert row['ms_per_step'] > 0
 
 
+@pytest.mark.e2e
 def test_ssl_peers_runs_the_tools_and_prints_measured_ratios(tmp_path):
     work = tmp_path / 'peers'
-    proc = run_cmd([sys.executable, 'benchmarks/ssl_peers.py', '--quick',
-                    '--methods', 's2i', 'skeletonmae', '--work-dir',
-                    str(work)], timeout=900)
+    proc = run_tool('benchmarks/ssl_peers.py', '--quick', '--methods', 's2i',
+                    'skeletonmae', '--work-dir', work)
     out = proc.stdout
     for tool in ('tools/data/make_synthetic.py', 'tools/train.py',
                  'tools/test.py'):

@@ -2,14 +2,13 @@
 the figures its documentation promises (not asserted: machine-bound)."""
 import json
 import math
-import sys
 
-from s2i_testing import run_cmd
+from s2i_testing import run_tool
 
 
 def test_gcn_step_time_prints_per_sample_times_and_ratios():
-    proc = run_cmd([sys.executable, 'benchmarks/gcn_step_time.py',
-                    '--steps', '1', '--warmup', '0', '--batch-size', '2'])
+    proc = run_tool('benchmarks/gcn_step_time.py', '--steps', '1',
+                    '--warmup', '0', '--batch-size', '2')
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
     assert summary['batch_size'] == 2 and summary['threads'] == 1
     models = summary['models']

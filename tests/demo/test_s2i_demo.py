@@ -3,7 +3,6 @@ mode, and the schedule overrides it passes to the tools."""
 import json
 import os.path as osp
 import pickle
-import sys
 
 import numpy as np
 import pytest
@@ -11,7 +10,7 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import CheckpointLoader
 
-from s2i_testing import REPO, load_script, run_cmd
+from s2i_testing import REPO, load_script, run_tool
 
 DEMO = osp.join(REPO, 'demo', 's2i_demo.py')
 
@@ -31,10 +30,10 @@ def demo():
     return demo_module()
 
 
+@pytest.mark.e2e
 def test_quick_demo_end_to_end(tmp_path):
     work = tmp_path / 'demo'
-    proc = run_cmd([sys.executable, DEMO, '--quick', '--algo', 'both',
-                    '--work-dir', str(work)], timeout=600)
+    proc = run_tool(DEMO, '--quick', '--algo', 'both', '--work-dir', work)
     out = proc.stdout
     # the real tools ran, and their commands were shown
     for tool in ('tools/data/make_synthetic.py', 'tools/train.py',
@@ -100,8 +99,8 @@ def test_quick_demo_end_to_end(tmp_path):
 
 
 def test_bad_arguments_fail_before_any_work(tmp_path):
-    proc = run_cmd([sys.executable, DEMO, '--pretrain-epochs', '1',
-                    '--work-dir', str(tmp_path / 'w')], check=False)
+    proc = run_tool(DEMO, '--pretrain-epochs', '1', '--work-dir',
+                    tmp_path / 'w', check=False)
     assert proc.returncode == 2
     assert '--pretrain-epochs must be >= 2' in proc.stderr
     assert not (tmp_path / 'w').exists()

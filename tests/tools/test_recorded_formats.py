@@ -19,6 +19,8 @@ from s2i_mm.apis.tool_jobs import read_test_metrics
 
 from s2i_testing import FIXTURES, REPO, run_cmds
 
+pytestmark = pytest.mark.e2e  # every tool runs in a fresh process
+
 CLASSIFIER = f'{FIXTURES}/configs/tiny_s2i_classifier.py'
 NAME = 'mocap30_recorded'
 VARIANTS = ('name', 'spec', 'none')

@@ -11,6 +11,7 @@ import shlex
 import sys
 
 import numpy as np
+import pytest
 from raw_files import write_lines, write_mocap_csv
 
 from s2i_testing import REPO, run_cmd
@@ -73,6 +74,7 @@ def write_sequences(root, joint_names, rng):
     write_lines(osp.join(root, 'labels.csv'), rows)
 
 
+@pytest.mark.e2e
 def test_walkthrough_runs_as_written(tmp_path):
     steps = walkthrough_blocks()
     assert [k for k, _, _ in steps].count('run') == 4, steps
