@@ -62,6 +62,7 @@ def _require_broken(upstream, key):
         pytest.skip(f'upstream no longer has the {key} breakage')
 
 
+@pytest.mark.e2e
 def test_mmaction_models_import(upstream):
     _require_broken(upstream, 'drn')
     assert 'localizers.drn' in upstream['drn']
@@ -92,6 +93,7 @@ class NotAllowed:
     pass
 
 
+@pytest.mark.e2e
 def test_weights_only_resume_with_allowlist(upstream, tmp_path):
     _require_broken(upstream, 'ckpt')
     from mmengine.runner.checkpoint import _load_checkpoint
@@ -125,6 +127,7 @@ def test_refusal_names_the_offending_global(tmp_path, capfd):
     assert 'payload ran' not in capfd.readouterr().out
 
 
+@pytest.mark.e2e
 def test_cpu_launchers_use_gloo_and_no_device_ids(upstream):
     if torch.cuda.is_available():
         pytest.skip('CPU-only behaviour')
@@ -146,6 +149,7 @@ print(json.dumps([torch.distributed.get_backend(), ddp.device_ids]))
     assert backend == 'gloo' and device_ids is None
 
 
+@pytest.mark.e2e
 def test_slurm_launcher_on_cpu_without_scontrol():
     if torch.cuda.is_available():
         pytest.skip('CPU-only behaviour')
@@ -213,6 +217,7 @@ def test_bf16_autocast_optim_wrapper_trains():
     assert not torch.equal(before, model.weight)
 
 
+@pytest.mark.e2e
 def test_pose_compact_under_numpy2(upstream):
     _require_broken(upstream, 'inf')
     from mmaction.datasets.transforms import PoseCompact
@@ -224,6 +229,7 @@ def test_pose_compact_under_numpy2(upstream):
     assert out['img_shape'] == (4, 4)
 
 
+@pytest.mark.e2e
 def test_importing_s2i_mm_applies_nothing_and_loads_no_torch():
     """The fixes apply where they are needed: registering modules, building
     a runner or a recognizer; a converter that imports s2i_mm pays for

@@ -106,6 +106,7 @@ def test_bad_inputs_are_named(trained, tmp_path):
         inference_skeleton(model, None, str(tmp_path / 'x.csv'))
 
 
+@pytest.mark.e2e
 def test_demo_skeleton_prints_top5(trained):
     ann_file, ckpt, _ = trained
     out = run_cmd([sys.executable, 'demo/demo_skeleton.py', CONFIG, ckpt,

@@ -14,6 +14,7 @@ def _last_json(stdout: str) -> dict:
     return json.loads(stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.e2e
 def test_s2i_pipeline_prints_both_modes():
     proc = run_cmd([sys.executable, 'benchmarks/s2i_pipeline.py',
                     '--samples', '2', '--repeats', '1'])

@@ -28,6 +28,7 @@ def lcrnet_file(tmp_path_factory):
     return path
 
 
+@pytest.mark.e2e
 def test_five_runs_through_the_tools(tmp_path, lcrnet_file):
     work = tmp_path / 'work'
     proc = run_cmd([

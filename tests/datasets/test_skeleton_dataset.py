@@ -184,6 +184,7 @@ dist.destroy_process_group()
 """
 
 
+@pytest.mark.e2e
 def test_distributed_ranks_build_the_cache_once(tmp_path):
     """Rank 0 reads the file and writes the cache; the other ranks wait,
     then only map the cache (they never unpickle the file)."""
@@ -347,6 +348,7 @@ def test_no_writable_cache_folder_is_one_clear_error(tmp_path, monkeypatch):
     assert len(SkeletonDataset(ann, split='val', cache=False))
 
 
+@pytest.mark.e2e
 def test_a_killed_cache_writer_leaves_nothing_the_next_run_keeps(tmp_path):
     """A run killed while writing its cache leaves a temporary folder; the
     next run never reads it as a cache, writes its own, and the first

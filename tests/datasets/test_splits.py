@@ -35,6 +35,7 @@ def test_class_balanced_and_at_least_one_per_class():
     assert np.bincount([int(n[1]) for n in one]).tolist() == [4, 2, 1, 1]
 
 
+@pytest.mark.e2e
 def test_deterministic_order_free_and_seeded():
     names, labels = _labelled([100, 100])
     a = semi_supervised_subset(names, labels, 10, seed=3)

@@ -31,6 +31,7 @@ def _age(path, age_s):
     return path
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize('writer', ['atomic_path', 'atomic_dir'])
 def test_a_killed_writer_leaves_a_temp_the_next_writer_removes_once_stale(
         tmp_path, writer):

@@ -127,6 +127,7 @@ visualizer = dict(type='Visualizer',
 '''
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize('how', ['spec_file', 'custom_imports'])
 def test_mocap30_trains_one_step_with_tools_train(tmp_path, how,
                                                  monkeypatch):

@@ -140,6 +140,7 @@ def test_gcn_pipeline_of_the_cpu_configs(kinect20_file):
     assert torch.isfinite(losses['loss_cls'])
 
 
+@pytest.mark.e2e
 def test_the_models_import_in_a_fresh_process_before_any_registration():
     # tools/analysis/visualize_mae.py imports s2i_mm.models at its top,
     # before register_all_modules: mmaction2 1.2.0's wheel lacks

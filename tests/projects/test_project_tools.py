@@ -31,6 +31,7 @@ def _state(path):
         str(path), map_location='cpu')['state_dict']
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize('name', sorted(PROJECTS))
 def test_pretrain_then_linear_probe_with_custom_imports(name, tmp_path):
     pretrain_cfg, probe_cfg, prefix = PROJECTS[name]

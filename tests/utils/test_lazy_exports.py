@@ -5,6 +5,7 @@ import pytest
 from s2i_testing import run_python
 
 
+@pytest.mark.e2e
 def test_a_name_imports_its_module_on_first_use_only():
     out = run_python(
         'import sys\n'

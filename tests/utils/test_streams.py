@@ -62,6 +62,7 @@ def test_members_of_mixed_datasets_and_model_streams_are_checked():
                              model=model)) == three
 
 
+@pytest.mark.e2e
 def test_tools_refuse_a_child_that_only_sets_the_modality(tmp_path):
     """The issue's new-user case: `modality = 'b'` on top of a base whose
     pipelines were built from 'j' must not train on joints silently."""

@@ -36,6 +36,7 @@ with open(f'{sys.argv[1]}/rank{rank}.json', 'w') as f:
 '''
 
 
+@pytest.mark.e2e
 def test_finish_distributed_waits_for_every_rank_then_closes(tmp_path):
     """Without it, a gloo rank that exits with a live group can abort
     ("terminate called without an active exception",

@@ -269,6 +269,7 @@ def test_cli_bad_file_stops_or_is_skipped(tmp_path):
     assert 'classes' not in data
 
 
+@pytest.mark.e2e
 def test_cli_format_name_a_plugin_module_registers(tmp_path):
     """--format NAME of a plugin: --custom-imports imports its module."""
     write_dataset(tmp_path, np.random.default_rng(5))

@@ -135,6 +135,7 @@ def one_error_line(proc):
     return errors[0]
 
 
+@pytest.mark.e2e
 def test_store_option_never_replaces_a_folder_it_did_not_write(tmp_path):
     raw = tmp_path / 'raw'
     ntu_inputs(raw)
@@ -160,6 +161,7 @@ def test_store_option_never_replaces_a_folder_it_did_not_write(tmp_path):
     assert (store / 'notes.txt').read_text() == 'mine'
 
 
+@pytest.mark.e2e
 def test_outputs_are_checked_before_parsing(tmp_path):
     """A bad output is refused at once: the first input is a FIFO that
     nobody writes, so a run that started parsing would hang."""
@@ -217,6 +219,7 @@ def _alive(pid):
         return False
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(not sys.platform.startswith('linux'),
                     reason='reads /proc')
 @pytest.mark.parametrize('signum', [signal.SIGKILL, signal.SIGTERM])
@@ -265,6 +268,7 @@ except Exception as err:
 """
 
 
+@pytest.mark.e2e
 def test_a_killed_worker_stops_the_run_instead_of_hanging_it():
     """A worker killed from outside ends the run with an error (a
     ``multiprocessing.Pool``, as mmengine's progress helpers use, would
