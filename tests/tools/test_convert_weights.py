@@ -242,6 +242,7 @@ def test_cli_bad_input_names_the_file_and_writes_nothing(tmp_path):
         load_source_state_dict(str(tmp_path / 'missing.pth'))
 
 
+@pytest.mark.e2e  # a ViT-B/16 checkpoint
 def test_vit_b16_official_checkpoint_end_to_end(tmp_path):
     """Published ViT-B/16 MAE layout -> CLI -> S2IMAE and a 112px ViT."""
     source = fill(official_mae_shapes(), seed=1)
