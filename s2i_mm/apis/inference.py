@@ -16,8 +16,8 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import DefaultScope
-from mmengine.runner import load_checkpoint
 
+from s2i_mm.apis.checkpoint_fit import load_fitting_checkpoint
 from s2i_mm.compat import apply_runner_fixes
 from s2i_mm.converters.readers import RAW_CLIP_EXTENSIONS, read_raw_clip
 from s2i_mm.datasets.preprocess import (
@@ -90,10 +90,18 @@ def init_recognizer(config: Union[str, Config],
     Returns:
         nn.Module: The model in eval mode, with ``model.cfg`` set and
         ``model.dataset_meta`` taken from the checkpoint when it has one.
+
+    Raises:
+        CheckpointMismatchError: A checkpoint whose keys or shapes are not
+            the model's (e.g. a pretraining checkpoint, another head), or
+            that holds no state dict.
+        CorruptCheckpointError: A file that is no readable checkpoint.
     """
     import s2i_mm
     s2i_mm.register_all_modules(init_default_scope=False)
     apply_runner_fixes()  # weights-only checkpoint loading
+    if isinstance(config, str) and not osp.isfile(config):
+        raise FileNotFoundError(f'{config}: no such config file')
     cfg = Config.fromfile(config) if isinstance(config, str) else config
     if cfg_options:
         # a val_dataloader override reaches the test pipeline used here
@@ -106,7 +114,9 @@ def init_recognizer(config: Union[str, Config],
     model.cfg = cfg
     model.dataset_meta = {}
     if checkpoint is not None:
-        ckpt = load_checkpoint(model, checkpoint, map_location='cpu')
+        ckpt = load_fitting_checkpoint(
+            model, checkpoint,
+            config if isinstance(config, str) else None)
         model.dataset_meta = ckpt.get('meta', {}).get('dataset_meta') or {}
     return model.to(device).eval()
 
@@ -295,22 +305,36 @@ def _max_persons(model: torch.nn.Module, dataset_cfg: dict,
 
 
 def inference_skeleton(model_or_config: Union[torch.nn.Module, str, Config],
-                       checkpoint: Optional[str],
                        keypoints_or_file: KeypointsOrFile,
+                       *,
+                       checkpoint: Optional[str] = None,
                        format: Optional[str] = None,
                        sample: Union[int, str] = 0,
                        device: str = 'cpu',
                        max_persons: Optional[int] = None
                        ) -> SkeletonPrediction:
-    """Classify one skeleton sequence.
+    """Classify one skeleton sequence (as mmaction2's
+    ``inference_recognizer``: a model from :func:`init_recognizer`, then
+    any number of calls).
+
+    Example::
+
+        model = init_recognizer(config, checkpoint)
+        pred = inference_skeleton(model, 'clips.pkl', sample=3)
+        pred = inference_skeleton(model, keypoints)  # [M, T, V, C] array
+        print(pred.pred_class, pred.topk(5))
 
     Args:
         model_or_config (nn.Module | str | Config): A model from
-            :func:`init_recognizer`, or a config to build one from.
-        checkpoint (str, optional): Checkpoint to load when a config is
-            given (ignored for a model).
+            :func:`init_recognizer`, or a config to build one from (with
+            ``checkpoint``; built again on every call).
         keypoints_or_file (np.ndarray | str): ``[M, T, V, C]`` (or
-            ``[T, V, C]``) keypoints, or a file (see :func:`load_keypoints`).
+            ``[T, V, C]``) keypoints, or a file (see :func:`load_keypoints`);
+            a raw ``.json`` clip is NW-UCLA (``kinect20``) or Toyota
+            (``lcrnet13``) as its keys say.
+        checkpoint (str, optional): Checkpoint to load when a config is
+            given (a model already holds its weights: giving one too is an
+            error).
         format (str, optional): Skeleton format of the keypoints (a name
             or a spec file). Defaults to the config's test dataset format.
             A ``.pkl`` that records its format is read by the rule of
@@ -334,6 +358,9 @@ def inference_skeleton(model_or_config: Union[torch.nn.Module, str, Config],
     model = model_or_config
     if not isinstance(model, torch.nn.Module):
         model = init_recognizer(model, checkpoint, device=device)
+    elif checkpoint is not None:
+        raise TypeError('inference_skeleton: checkpoint= is for a config; '
+                        'a model from init_recognizer holds its weights')
     cfg = model.cfg
     dataset_cfg = _test_dataset_cfg(cfg)
     keypoint, name, fmt = prepare_input(keypoints_or_file, dataset_cfg,
