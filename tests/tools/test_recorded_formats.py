@@ -167,8 +167,8 @@ def test_inference_reads_every_variant(runs):
     # the name, resolved by the plugin the model's config imports
     sys.path.insert(0, str(root / 'plugins'))
     try:
-        pred = inference_skeleton(str(plugin_config), files['name'], checkpoint=ckpt,
-                                  sample=2)
+        pred = inference_skeleton(str(plugin_config), files['name'],
+                                  checkpoint=ckpt, sample=2)
     finally:
         sys.path.remove(str(root / 'plugins'))
     np.testing.assert_allclose(pred.scores, reference, atol=1e-6)
