@@ -156,6 +156,12 @@ def load_from_local_weights_only(filename: str, map_location=None):
         raise CorruptCheckpointError(
             f'{filename}: not a PyTorch checkpoint (unreadable as one: '
             f'{_torch_reason(err)})') from None
+    except (PermissionError, IsADirectoryError):
+        raise
+    except OSError as err:  # torch's zip reader on a cut-off archive
+        raise CorruptCheckpointError(
+            f'{filename}: truncated or corrupt checkpoint '
+            f'({_torch_reason(err)})') from None
     except EOFError:
         raise CorruptCheckpointError(
             f'{filename}: truncated checkpoint (the file ends early)'
@@ -174,8 +180,10 @@ def _torch_reason(err: BaseException) -> str:
     for i, line in enumerate(lines[:-1]):
         if line.endswith('WeightsUnpickler error:'):
             return lines[i + 1]
-    if not lines:
-        return type(err).__name__
+    if isinstance(err, KeyError) or not lines:
+        return f'the unpickler stopped with {type(err).__name__}'
+    if isinstance(err, OSError) and err.strerror:
+        return f'torch could not read it: {err.strerror}'
     return lines[0].split('. ')[0].rstrip('.')
 
 
