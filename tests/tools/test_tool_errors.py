@@ -177,8 +177,9 @@ def test_checkpoint_of_another_model_is_refused(tmp_path, data,
                                        data])):
         line = one_error(run_tool(tool, *argv, check=False),
                          f"{checkpoints['mae']} does not fit the model of "
-                         f'{CLASSIFIER}: 4 model keys missing (backbone.ln2.weight, '
-                         'backbone.ln2.bias, head.fc.weight, head.fc.bias); '
+                         f'{CLASSIFIER}: 4 model keys missing '
+                         '(backbone.ln2.weight, backbone.ln2.bias, '
+                         'head.fc.weight, head.fc.bias); '
                          '20 unexpected keys (neck.mask_token, ')
         assert 'init_cfg' in line  # the way a pretraining checkpoint goes
     line = one_error(run_tool('tools/test.py', CLASSIFIER,
