@@ -148,9 +148,10 @@ def load_keypoints(source: KeypointsOrFile,
         where the format name is the one a ``.pkl`` declares.
 
     Raises:
-        ValueError: Unknown file type, or a sample that is not there.
-        SkeletonDataError: A file that cannot be read, or a ``.pkl`` that
-            names anything but containers, strings, numbers and arrays.
+        SkeletonDataError: Unknown file type, a sample that is not there,
+            a file that cannot be read, or a ``.pkl`` that names anything
+            but containers, strings, numbers and arrays (a ``ValueError``;
+            the message names the file).
     """
     if not isinstance(source, str):
         return _as_mtvc(np.asarray(source, np.float32), 'array'), None, None
@@ -175,10 +176,15 @@ def load_keypoints(source: KeypointsOrFile,
         return (_as_mtvc(ann['keypoint'], source), ann.get('frame_dir', name),
                 declared)
     if source.lower().endswith(RAW_CLIP_EXTENSIONS):
-        keypoint, fmt_name = read_raw_clip(
-            source, skeleton_format.name if skeleton_format else None)
+        try:
+            keypoint, fmt_name = read_raw_clip(
+                source, skeleton_format.name if skeleton_format else None)
+        except SkeletonDataError:
+            raise
+        except ValueError as err:  # a layout this type of file never holds
+            raise SkeletonDataError(str(err)) from None
         return _as_mtvc(keypoint, source), name, fmt_name
-    raise ValueError(f'{source}: unsupported skeleton file type; use .npy, '
+    raise SkeletonDataError(f'{source}: unsupported skeleton file type; use .npy, '
                      '.pkl, .skeleton, .json, .txt or .mat')
 
 
@@ -188,14 +194,14 @@ def _pick_annotation(data: Any, sample: Union[int, str], source: str) -> dict:
     annotations = data.get('annotations') if isinstance(data, dict) else data
     if not isinstance(annotations, list) or not annotations or not all(
             isinstance(a, dict) and 'keypoint' in a for a in annotations):
-        raise ValueError(f'{source}: no annotations found')
+        raise SkeletonDataError(f'{source}: no annotations found')
     if isinstance(sample, str):
         for ann in annotations:
             if ann.get('frame_dir') == sample:
                 return ann
-        raise ValueError(f'{source}: no sample with frame_dir {sample!r}')
+        raise SkeletonDataError(f'{source}: no sample with frame_dir {sample!r}')
     if not 0 <= sample < len(annotations):
-        raise ValueError(f'{source}: sample index {sample} out of range '
+        raise SkeletonDataError(f'{source}: sample index {sample} out of range '
                          f'(0..{len(annotations) - 1})')
     return annotations[sample]
 
@@ -203,13 +209,13 @@ def _pick_annotation(data: Any, sample: Union[int, str], source: str) -> dict:
 def _as_mtvc(keypoint: np.ndarray, source: str) -> np.ndarray:
     if not isinstance(keypoint, np.ndarray) or keypoint.dtype.kind not in (
             'fiu'):
-        raise ValueError(f'{source}: keypoints must be an array of real '
+        raise SkeletonDataError(f'{source}: keypoints must be an array of real '
                          'numbers')
     keypoint = np.asarray(keypoint, np.float32)
     if keypoint.ndim == 3:
         keypoint = keypoint[None]
     if keypoint.ndim != 4:
-        raise ValueError(f'{source}: keypoints must be [M, T, V, C] or '
+        raise SkeletonDataError(f'{source}: keypoints must be [M, T, V, C] or '
                          f'[T, V, C], got shape {keypoint.shape}')
     return keypoint
 
@@ -244,9 +250,9 @@ def prepare_input(keypoints_or_file: KeypointsOrFile,
         function ``SkeletonDataset`` applies to its samples.
 
     Raises:
-        ValueError: Keypoints that do not fit the format, are empty, or
-            hold values S2I cannot encode (NaN, inf, beyond
-            ``MAX_COORDINATE``; a ``SkeletonDataError``).
+        SkeletonDataError: Keypoints that do not fit the format, are
+            empty, or hold values S2I cannot encode (NaN, inf, beyond
+            ``MAX_COORDINATE``); a ``ValueError``.
     """
     explicit = (None if format is None else
                 resolve_format_reference(format, None))
@@ -263,16 +269,16 @@ def prepare_input(keypoints_or_file: KeypointsOrFile,
     expected = (f'[M, T, {fmt.num_joints}, {len(fmt.channels)}] '
                 f'({", ".join(fmt.channels)})')
     if keypoint.shape[2] != fmt.num_joints:
-        raise ValueError(
+        raise SkeletonDataError(
             f'{name or "keypoints"}: {keypoint.shape[2]} joints, but format '
             f'{fmt.name!r} has {fmt.num_joints}: expected {expected}')
     if keypoint.shape[3] != len(fmt.channels):
-        raise ValueError(
+        raise SkeletonDataError(
             f'{name or "keypoints"}: {keypoint.shape[3]} channels, but format '
             f'{fmt.name!r} has {len(fmt.channels)}: expected {expected}, got '
             f'shape {list(keypoint.shape)}')
     if 0 in keypoint.shape[:2]:
-        raise ValueError(f'{name or "keypoints"}: no body or no frame '
+        raise SkeletonDataError(f'{name or "keypoints"}: no body or no frame '
                          f'(shape {list(keypoint.shape)})')
     problem = coordinate_problem(keypoint)
     if problem is not None:
@@ -296,7 +302,7 @@ def _max_persons(model: torch.nn.Module, dataset_cfg: dict,
     if all(t.get('num_persons') is not None or t.get('persons') == 'first'
            for t in encoders):
         return None
-    raise ValueError(
+    raise SkeletonDataError(
         'the model does not record how many persons its training samples '
         "had (dataset_meta['max_persons']; a checkpoint of an older "
         's2i_mm, or no checkpoint), and its S2IEncode takes the person '
@@ -351,9 +357,10 @@ def inference_skeleton(model_or_config: Union[torch.nn.Module, str, Config],
         SkeletonPrediction: Class probabilities, best label, class names.
 
     Raises:
-        ValueError: If the layout depends on ``max_persons`` and neither the
-            argument nor the checkpoint gives it (the image would not be
-            laid out as in training).
+        SkeletonDataError: If the layout depends on ``max_persons`` and
+            neither the argument nor the checkpoint gives it (the image
+            would not be laid out as in training), or the input is not
+            readable as the model's layout (see :func:`prepare_input`).
     """
     model = model_or_config
     if not isinstance(model, torch.nn.Module):
