@@ -95,7 +95,8 @@ def parse_args(argv=None):
         help='torch threads per process (two processes run at once)')
     parser.add_argument(
         '--quick', action='store_true',
-        help='a smoke run in seconds: 4 samples per class, 2 epochs each')
+        help='a smoke run of every step: 4 samples per class, 2 epochs '
+        'each (minutes, not the full run\'s)')
     add_debug_arg(parser)
     args = parser.parse_args(argv)
     if args.quick:

@@ -180,7 +180,9 @@ def write_png(path, rgb):
 
 
 def trajectory_indices(num_steps, count):
-    """``count`` step indices spread over ``0 .. num_steps - 1``."""
+    """``count`` sampler step indices spread over ``0 .. num_steps - 1``
+    (the ``record_steps`` of ``S2IDiffMAE.inpaint``: steps in the order the
+    sampler runs them, not diffusion steps ``t``)."""
     count = max(0, min(count, num_steps))
     if count == 0:
         return []
