@@ -184,8 +184,8 @@ def load_keypoints(source: KeypointsOrFile,
         except ValueError as err:  # a layout this type of file never holds
             raise SkeletonDataError(str(err)) from None
         return _as_mtvc(keypoint, source), name, fmt_name
-    raise SkeletonDataError(f'{source}: unsupported skeleton file type; use .npy, '
-                     '.pkl, .skeleton, .json, .txt or .mat')
+    raise SkeletonDataError(f'{source}: unsupported skeleton file type; '
+                            'use .npy, .pkl, .skeleton, .json, .txt or .mat')
 
 
 def _pick_annotation(data: Any, sample: Union[int, str], source: str) -> dict:
@@ -199,24 +199,27 @@ def _pick_annotation(data: Any, sample: Union[int, str], source: str) -> dict:
         for ann in annotations:
             if ann.get('frame_dir') == sample:
                 return ann
-        raise SkeletonDataError(f'{source}: no sample with frame_dir {sample!r}')
+        raise SkeletonDataError(
+            f'{source}: no sample with frame_dir {sample!r}')
     if not 0 <= sample < len(annotations):
-        raise SkeletonDataError(f'{source}: sample index {sample} out of range '
-                         f'(0..{len(annotations) - 1})')
+        raise SkeletonDataError(
+            f'{source}: sample index {sample} out of range '
+            f'(0..{len(annotations) - 1})')
     return annotations[sample]
 
 
 def _as_mtvc(keypoint: np.ndarray, source: str) -> np.ndarray:
     if not isinstance(keypoint, np.ndarray) or keypoint.dtype.kind not in (
             'fiu'):
-        raise SkeletonDataError(f'{source}: keypoints must be an array of real '
-                         'numbers')
+        raise SkeletonDataError(
+            f'{source}: keypoints must be an array of real numbers')
     keypoint = np.asarray(keypoint, np.float32)
     if keypoint.ndim == 3:
         keypoint = keypoint[None]
     if keypoint.ndim != 4:
-        raise SkeletonDataError(f'{source}: keypoints must be [M, T, V, C] or '
-                         f'[T, V, C], got shape {keypoint.shape}')
+        raise SkeletonDataError(
+            f'{source}: keypoints must be [M, T, V, C] or [T, V, C], got '
+            f'shape {keypoint.shape}')
     return keypoint
 
 
@@ -278,8 +281,8 @@ def prepare_input(keypoints_or_file: KeypointsOrFile,
             f'{fmt.name!r} has {len(fmt.channels)}: expected {expected}, got '
             f'shape {list(keypoint.shape)}')
     if 0 in keypoint.shape[:2]:
-        raise SkeletonDataError(f'{name or "keypoints"}: no body or no frame '
-                         f'(shape {list(keypoint.shape)})')
+        raise SkeletonDataError(f'{name or "keypoints"}: no body or no '
+                                f'frame (shape {list(keypoint.shape)})')
     problem = coordinate_problem(keypoint)
     if problem is not None:
         raise SkeletonDataError(f'{name or "keypoints"}: keypoint {problem}')
