@@ -168,8 +168,8 @@ UTD20 = _from_rows(
 # Toyota Smarthome 3D poses from LCR-Net++ (13 joints), order inferred from
 # the LCR-Net demo code (not documented by the dataset; see
 # docs/converters.md, "Toyota Smarthome", for the sources). LCR-Net draws
-# no trunk bone and has no neck or pelvis, so we root the tree at the head (the only
-# torso joint) and hang each hip on the shoulder of its side. Shoulders
+# no trunk bone and has no neck or pelvis, so we root the tree at the head
+# (the only torso joint) and hang each hip on the shoulder of its side. Shoulders
 # belong to the arms and hips to the legs, as in ntu25 / kinect20, so the
 # columns mean the same across formats.
 LCRNET13 = _from_rows(
