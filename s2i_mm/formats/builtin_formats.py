@@ -169,9 +169,9 @@ UTD20 = _from_rows(
 # the LCR-Net demo code (not documented by the dataset; see
 # docs/converters.md, "Toyota Smarthome", for the sources). LCR-Net draws
 # no trunk bone and has no neck or pelvis, so we root the tree at the head
-# (the only torso joint) and hang each hip on the shoulder of its side. Shoulders
-# belong to the arms and hips to the legs, as in ntu25 / kinect20, so the
-# columns mean the same across formats.
+# (the only torso joint) and hang each hip on the shoulder of its side.
+# Shoulders belong to the arms and hips to the legs, as in ntu25 /
+# kinect20, so the columns mean the same across formats.
 LCRNET13 = _from_rows(
     'lcrnet13', [
         ('right_ankle', 'right_knee', RL),
