@@ -112,8 +112,7 @@ def preflight(cfg: Config) -> None:
     if cfg.get('val_cfg') is not None:
         loaders.append('val_dataloader')
     check_data_files(cfg, loaders)
-    if not cfg.get('resume') or cfg.get('load_from'):
-        check_checkpoint_files(cfg, init_weights=True)
+    check_checkpoint_files(cfg, init_weights=True)
     check_remote_weights(cfg)
 
 
