@@ -124,16 +124,18 @@ def check_checkpoint_files(cfg, init_weights: bool = True) -> None:
             )
 
 
-def offline_weights_advice(url: Optional[str], reason: str) -> str:
-    """The error of pretrained weights that cannot be downloaded."""
+def offline_weights_advice(url: Optional[str], reason: str,
+                           where: str = 'model.init_cfg.checkpoint') -> str:
+    """The error of pretrained weights that cannot be downloaded
+    (``where``: the config key that names them)."""
     what = url or 'pretrained weights'
+    init_cfg = where.rsplit('.', 1)[0]
     return (f'cannot download {what} ({reason}): download the weights '
             'where there is network, convert the official MAE / timm '
             'release with tools/convert_weights.py if needed, and set '
-            'the local path with --cfg-options '
-            'model.init_cfg.checkpoint=PATH (or model.init_cfg=None to '
-            'start from scratch); see docs/models.md, "ImageNet-pretrained '
-            'initialisation"')
+            f'the local path with --cfg-options {where}=PATH (or '
+            f'{init_cfg}=None to start from scratch); see docs/models.md, '
+            '"ImageNet-pretrained initialisation"')
 
 
 def _cached(url: str) -> bool:
@@ -162,5 +164,6 @@ def check_remote_weights(cfg) -> None:
         except (URLError, OSError) as err:
             reason = getattr(err, 'reason', None) or err
             raise PreflightError(offline_weights_advice(
-                f'{url} (the config\'s {where})', str(reason))) from None
+                f'{url} (the config\'s {where})', str(reason),
+                where)) from None
 

@@ -72,7 +72,7 @@ def error_message(err: BaseException) -> str:
     from urllib.error import URLError
     if isinstance(err, URLError):
         from s2i_mm.apis.preflight import offline_weights_advice
-        return offline_weights_advice(getattr(err, 's2i_mm_url', None),
+        return offline_weights_advice(None,
                                       str(err.reason))
     if isinstance(err, OSError) and err.filename is not None and (
             err.strerror):
