@@ -173,3 +173,31 @@ def test_inference_preprocesses_exactly_as_the_dataset(trained, tmp_path,
             assert fmt.name == 'ntu25'
             assert keypoint.dtype == info['keypoint'].dtype
             np.testing.assert_array_equal(keypoint, info['keypoint'])
+
+
+def test_mmaction2_habits_model_then_file(trained, tmp_path):
+    """A built model and a file, ``sample=`` by keyword (the call that
+    failed with a TypeError while ``checkpoint`` was positional); a
+    checkpoint only goes with a config."""
+    ann_file, ckpt, _ = trained
+    model = init_recognizer(CONFIG, ckpt)
+    by_model = inference_skeleton(model, ann_file, sample=2)
+    by_config = inference_skeleton(CONFIG, ann_file, checkpoint=ckpt,
+                                   sample=2)
+    np.testing.assert_allclose(by_model.scores, by_config.scores,
+                               atol=1e-6)
+    with pytest.raises(TypeError, match='checkpoint= is for a config'):
+        inference_skeleton(model, ann_file, checkpoint=ckpt)
+    with pytest.raises(TypeError):  # the old (model, checkpoint, file)
+        inference_skeleton(CONFIG, ckpt, ann_file)
+
+
+def test_init_recognizer_refuses_another_models_checkpoint(trained,
+                                                           tmp_path):
+    from s2i_mm.apis.checkpoint_fit import CheckpointMismatchError
+    _, ckpt, _ = trained
+    with pytest.raises(CheckpointMismatchError,
+                       match=r"2 shapes differ \(head.fc.weight "
+                       r"\(checkpoint \[14, 32\], model \[10, 32\]\)"):
+        init_recognizer(CONFIG, ckpt,
+                        cfg_options={'model.head.num_classes': 10})
