@@ -23,8 +23,10 @@ import time
 
 import numpy as np
 
+from s2i_mm.apis.tool_entry import add_debug_arg, tool_main
 
-def parse_args():
+
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--num-samples', type=int, default=100_000)
     parser.add_argument('--min-frames', type=int, default=32)
@@ -38,7 +40,8 @@ def parse_args():
     parser.add_argument('--case', choices=['pkl', 'store'],
                         help=argparse.SUPPRESS)
     parser.add_argument('--num-workers', type=int, help=argparse.SUPPRESS)
-    return parser.parse_args()
+    add_debug_arg(parser)
+    return parser.parse_args(argv)
 
 
 # ---------------------------------------------------------------------------
@@ -161,8 +164,9 @@ def run_case(args, work_dir):
         peak_pss_mib=peak // 1024)))
 
 
-def main():
-    args = parse_args()
+@tool_main
+def main(argv=None):
+    args = parse_args(argv)
     if args.case:
         return run_case(args, args.work_dir)
     work_dir = args.work_dir or tempfile.mkdtemp(prefix='s2i_mm_memory_')
@@ -195,4 +199,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

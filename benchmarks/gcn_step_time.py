@@ -18,11 +18,14 @@ import io
 import json
 import os.path as osp
 import statistics
+import sys
 import tempfile
 import time
 
 import torch
 from mmengine.config import Config
+
+from s2i_mm.apis.tool_entry import add_debug_arg, tool_main
 
 DEFAULT_CONFIGS = (
     'configs/s2i_mae_cpu/vit-w128-p8_scratch-1xb64-100e_s2i32-cpu.py',
@@ -42,6 +45,7 @@ def parse_args(argv=None):
     parser.add_argument('--threads', type=int, default=1,
                         help='torch threads')
     parser.add_argument('--seed', type=int, default=0)
+    add_debug_arg(parser)
     args = parser.parse_args(argv)
     if args.steps < 1 or args.warmup < 0 or args.batch_size < 1:
         parser.error('need --steps >= 1, --warmup >= 0, --batch-size >= 1')
@@ -100,6 +104,7 @@ def build(path, ann_file, batch_size):
     return model, optim_wrapper, dataset
 
 
+@tool_main
 def main(argv=None):
     args = parse_args(argv)
     import s2i_mm
@@ -170,4 +175,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

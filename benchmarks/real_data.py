@@ -46,10 +46,10 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from s2i_mm.apis.tool_entry import add_debug_arg, tool_main
 from s2i_mm.apis.tool_jobs import (
     TEST_METRICS,
     Step,
-    StepFailed,
     StepRunner,
     cfg_options,
     progress_columns,
@@ -96,7 +96,8 @@ def parse_args(argv=None):
     parser.add_argument(
         '--epochs', nargs='+', default=[], metavar='STEP=N',
         help='override the budget\'s epochs of a step (mae, probe, '
-        'supervised, finetune), e.g. mae=100')
+        'supervised, finetune), e.g. mae=100; N >= 2: each schedule has a '
+        'warm-up epoch then at least one cosine epoch')
     parser.add_argument('--stages', nargs='+', choices=STAGES,
                         default=list(STAGES), help='steps to run')
     parser.add_argument('--work-dir', default='work_dirs/real_data')
@@ -119,6 +120,7 @@ def parse_args(argv=None):
         '--pretrain-options', nargs='+', default=[], metavar='KEY=VALUE',
         help='config overrides of the MAE pretraining step only, e.g. '
         'model.backbone.mask_ratio=0.9')
+    add_debug_arg(parser)
     args = parser.parse_args(argv)
     args.epoch_plan = dict(BUDGETS[args.budget])
     for option in args.epochs:
@@ -136,9 +138,21 @@ def parse_args(argv=None):
 
 
 def dataset_facts(ann_file: str, fmt) -> Dict:
-    """Format name and number of classes of a converted dataset."""
-    from s2i_mm.fileio.annotation import load_annotation_file
+    """Format and number of classes of a converted dataset.
+
+    The format is resolved as the dataset resolves it
+    (:func:`~s2i_mm.fileio.annotation.resolve_format`: a spec path the file
+    records is read from the file's folder); ``format`` is what the steps
+    are given: ``fmt`` (a spec path made absolute), or None to let each
+    step's dataset read the file's own record. ``format_name`` is the
+    layout's name.
+    """
+    from s2i_mm.fileio.annotation import (
+        load_annotation_file,
+        resolve_format,
+    )
     from s2i_mm.fileio.store import SkeletonStore, is_store
+    from s2i_mm.formats.format_reference import is_spec_path
     if is_store(ann_file):
         store = SkeletonStore(ann_file)
         recorded, classes = store.skeleton_format, store.classes
@@ -147,11 +161,10 @@ def dataset_facts(ann_file: str, fmt) -> Dict:
         data = load_annotation_file(ann_file)
         recorded, classes = data.get('skeleton_format'), data.get('classes')
         labels = [int(a['label']) for a in data['annotations']]
-    name = fmt or recorded
-    if name is None:
-        raise SystemExit(f'error: {ann_file} records no skeleton format; '
-                         'pass --format')
-    return dict(format=name,
+    if fmt is not None and is_spec_path(fmt):
+        fmt = osp.abspath(fmt)  # the steps run from the repository root
+    name = resolve_format(ann_file, fmt, recorded, '--format').name
+    return dict(format=fmt, format_name=name,
                 num_classes=len(classes) if classes else max(labels) + 1)
 
 
@@ -165,6 +178,7 @@ def data_options(args, facts: Dict) -> Dict[str, object]:
         options.update({
             prefix + 'ann_file': osp.abspath(args.ann_file),
             prefix + 'split': split,
+            # None: the dataset reads the file's own record
             prefix + 'skeleton_format': facts['format'],
             **{prefix + key: value for key, value in split_options(
                 args.dataset_options).items()},
@@ -288,26 +302,24 @@ def results_table(results: Dict[str, Dict[str, float]], title: str) -> Table:
     return table
 
 
+@tool_main
 def main(argv=None) -> int:
     args = parse_args(argv)
     start = time.perf_counter()
     console = Console()
-    os.chdir(REPO)  # the steps' config paths are relative to the repo
     facts = dataset_facts(args.ann_file, args.format)
+    args.ann_file = osp.abspath(args.ann_file)
+    args.work_dir = osp.abspath(args.work_dir)
+    os.chdir(REPO)  # the steps' config paths are relative to the repo
     lanes, tests = build_lanes(args, facts)
     with Progress(*progress_columns(), console=console) as progress:
         runner = StepRunner(progress, args.threads)
         for lane in lanes:
             for step in lane:
                 runner.add(step)
-        try:
-            runner.run_parallel(lanes)
-            results = {name: read_test_metrics(d)
-                       for name, d in tests.items()}
-        except StepFailed as err:
-            progress.stop()
-            console.print(f'failed: {err}', markup=False, highlight=False)
-            return 1
+        runner.run_parallel(lanes)
+        results = {name: read_test_metrics(d)
+                   for name, d in tests.items()}
     wall = time.perf_counter() - start
     console.print(results_table(
         results, f'{osp.basename(args.ann_file)}: {args.train_split} -> '
@@ -315,7 +327,7 @@ def main(argv=None) -> int:
     summary = {
         'ann_file': osp.abspath(args.ann_file),
         'train_split': args.train_split, 'val_split': args.val_split,
-        'format': facts['format'], 'budget': args.budget,
+        'format': facts['format_name'], 'budget': args.budget,
         'epochs': args.epoch_plan, 'cfg_options': args.cfg_options,
         'pipeline_options': args.pipeline_options,
         'pretrain_options': args.pretrain_options,

@@ -13,6 +13,7 @@ Usage::
 """
 import argparse
 import json
+import sys
 import time
 
 import cv2
@@ -21,19 +22,21 @@ import torch
 from mmengine.dataset import Compose
 
 import s2i_mm
+from s2i_mm.apis.tool_entry import add_debug_arg, tool_main
 from s2i_mm.datasets.synthetic import generate
 
 FRAMES, PERSONS = 100, 2
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--samples', type=int, default=64,
                         help='number of synthetic samples')
     parser.add_argument('--repeats', type=int, default=15,
                         help='passes over the samples; the best one counts')
     parser.add_argument('--seed', type=int, default=0)
-    return parser.parse_args()
+    add_debug_arg(parser)
+    return parser.parse_args(argv)
 
 
 def synthetic_samples(count: int, seed: int) -> list:
@@ -88,8 +91,9 @@ def pipeline(transforms):
     return run
 
 
-def main():
-    args = parse_args()
+@tool_main
+def main(argv=None):
+    args = parse_args(argv)
     cv2.setNumThreads(0)
     torch.set_num_threads(1)
     s2i_mm.register_all_modules()
@@ -132,4 +136,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

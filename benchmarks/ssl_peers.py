@@ -27,6 +27,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from s2i_mm.apis.tool_entry import add_debug_arg, tool_main
 from s2i_mm.apis.tool_jobs import (
     TEST_METRICS,
     Step,
@@ -135,6 +136,7 @@ def parse_args(argv=None):
     parser.add_argument('--seed', type=int, default=0, help='random seed')
     parser.add_argument('--quick', action='store_true',
                         help='a smoke run: 4 samples per class, 2 epochs')
+    add_debug_arg(parser)
     args = parser.parse_args(argv)
     if args.quick:
         for key, value in QUICK.items():
@@ -313,6 +315,7 @@ def collect(work: str, chains, runner) -> Dict[str, dict]:
     return rows
 
 
+@tool_main
 def main(argv=None) -> int:
     args = parse_args(argv)
     start = time.perf_counter()
@@ -335,16 +338,10 @@ def main(argv=None) -> int:
         runner.env['PYTHONPATH'] = REPO
         for step in [make_data, count, *(s for lane in lanes for s in lane)]:
             runner.add(step)
-        try:
-            runner.run_parallel([[make_data], [count]])
-            split_subjects = subjects(osp.join(REPO, ann_file))
-            runner.run_parallel(lanes)
-            rows = collect(work, chains, runner)
-        except StepFailed as err:
-            progress.stop()
-            console.print(f'benchmark failed: {err}', markup=False,
-                          highlight=False)
-            return 1
+        runner.run_parallel([[make_data], [count]])
+        split_subjects = subjects(osp.join(REPO, ann_file))
+        runner.run_parallel(lanes)
+        rows = collect(work, chains, runner)
     Console(width=max(console.width, 150)).print(results_table(rows, args))
     summary = dict(
         commit=git_commit(REPO),

@@ -15,11 +15,14 @@ Usage::
 import argparse
 import json
 import statistics
+import sys
 import time
 from contextlib import nullcontext
 
 import torch
 from mmengine.config import Config
+
+from s2i_mm.apis.tool_entry import add_debug_arg, tool_main
 
 DEMO = 'configs/demo/{}_vit-w16-p8_1xb32-500e_synthetic-s2i32.py'
 VARIANTS = ('cross_self', 'cross', 'joint')
@@ -45,6 +48,7 @@ def parse_args(argv=None):
     parser.add_argument('--threads', type=int, default=1,
                         help='torch threads on the CPU')
     parser.add_argument('--seed', type=int, default=0)
+    add_debug_arg(parser)
     args = parser.parse_args(argv)
     if args.steps < 1 or args.warmup < 0 or args.batch_size < 1:
         parser.error('need --steps >= 1, --warmup >= 0, --batch-size >= 1')
@@ -76,6 +80,7 @@ def build_models(args):
     return models
 
 
+@tool_main
 def main(argv=None):
     args = parse_args(argv)
     import s2i_mm
@@ -144,4 +149,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -26,6 +26,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from s2i_mm.apis.tool_entry import add_debug_arg, tool_main
 from s2i_mm.apis.tool_jobs import (
     Step,
     StepRunner,
@@ -83,6 +84,7 @@ def parse_args(argv=None):
         help='skip steps whose output exists (resume an interrupted run)')
     parser.add_argument('--quick', action='store_true',
                         help='a smoke run: 12 samples per class, 2 epochs')
+    add_debug_arg(parser)
     args = parser.parse_args(argv)
     if args.quick:
         for key, value in QUICK.items():
@@ -300,6 +302,7 @@ def table(title: str, rows: Dict[str, Dict[str, float]],
     return out
 
 
+@tool_main
 def main(argv=None) -> int:
     args = parse_args(argv)
     start = time.perf_counter()

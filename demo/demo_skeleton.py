@@ -6,14 +6,17 @@ Example (an NTU raw file)::
         S001C001P001R001A001.skeleton
 """
 import argparse
+import os.path as osp
+import sys
 
 from rich.console import Console
 from rich.table import Table
 
 from s2i_mm.apis import inference_skeleton, init_recognizer
+from s2i_mm.apis.tool_entry import add_debug_arg, tool_main
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Classify a skeleton sequence with an S2I model')
     parser.add_argument('config', help='config file of the classifier')
@@ -34,14 +37,18 @@ def parse_args():
         'checkpoint records)')
     parser.add_argument('--topk', type=int, default=5)
     parser.add_argument('--device', default='cpu')
-    return parser.parse_args()
+    add_debug_arg(parser)
+    return parser.parse_args(argv)
 
 
-def main():
-    args = parse_args()
+@tool_main
+def main(argv=None):
+    args = parse_args(argv)
+    if not osp.isfile(args.skeleton):
+        raise FileNotFoundError(f'{args.skeleton}: no such skeleton file')
     model = init_recognizer(args.config, args.checkpoint, device=args.device)
     sample = int(args.sample) if args.sample.isdigit() else args.sample
-    pred = inference_skeleton(model, None, args.skeleton, format=args.format,
+    pred = inference_skeleton(model, args.skeleton, format=args.format,
                               sample=sample, max_persons=args.max_persons)
     table = Table(title=f'{args.skeleton}: top-{args.topk}')
     table.add_column('rank', justify='right')
@@ -54,4 +61,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

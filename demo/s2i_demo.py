@@ -27,10 +27,10 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from s2i_mm.apis.tool_entry import add_debug_arg, tool_main
 from s2i_mm.apis.tool_jobs import (
     TEST_METRICS,
     Step,
-    StepFailed,
     StepRunner,
     StepTime,
     cfg_options,
@@ -95,7 +95,9 @@ def parse_args(argv=None):
         help='torch threads per process (two processes run at once)')
     parser.add_argument(
         '--quick', action='store_true',
-        help='a smoke run in seconds: 4 samples per class, 2 epochs each')
+        help='a smoke run of every step: 4 samples per class, 2 epochs '
+        'each (minutes, not the full run\'s)')
+    add_debug_arg(parser)
     args = parser.parse_args(argv)
     if args.quick:
         for key, value in QUICK.items():
@@ -272,6 +274,7 @@ def summarize(results: Dict[str, Dict[str, float]],
     return summary
 
 
+@tool_main
 def main(argv=None) -> int:
     args = parse_args(argv)
     start = time.perf_counter()
@@ -282,20 +285,14 @@ def main(argv=None) -> int:
         runner = StepRunner(progress, args.threads)
         for step in [plan.first, *sum(plan.lanes, [])]:
             runner.add(step)
-        try:
-            runner.run(plan.first)
-            plan.lanes[-1][-1].cmd += pick_samples(plan.paths['ann_file'],
-                                                   args.num_vis)
-            runner.run_parallel(plan.lanes)
-            results = {
-                name: read_test_metrics(plan.paths[f'test_{name}'])
-                for name in [*algos(args), 'random_init']
-            }
-        except StepFailed as err:
-            progress.stop()
-            console.print(f'demo failed: {err}', markup=False,
-                          highlight=False)
-            return 1
+        runner.run(plan.first)
+        plan.lanes[-1][-1].cmd += pick_samples(plan.paths['ann_file'],
+                                               args.num_vis)
+        runner.run_parallel(plan.lanes)
+        results = {
+            name: read_test_metrics(plan.paths[f'test_{name}'])
+            for name in [*algos(args), 'random_init']
+        }
     wall = time.perf_counter() - start
     console.print(results_table(results))
     pictures = ''.join(

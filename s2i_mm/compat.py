@@ -22,7 +22,7 @@ import torch
 __all__ = [
     'apply', 'apply_registry_fixes', 'apply_runner_fixes',
     'CHECKPOINT_SAFE_GLOBALS', 'UnsafeCheckpointError',
-    'load_checkpoint_weights_only'
+    'CorruptCheckpointError', 'load_from_local_weights_only'
 ]
 
 _RUNNER_FIXES_APPLIED = False
@@ -68,6 +68,11 @@ class UnsafeCheckpointError(pickle.UnpicklingError):
     """A checkpoint holds a pickled object outside the allowlist."""
 
 
+class CorruptCheckpointError(ValueError):
+    """A file that is no readable PyTorch checkpoint (empty, truncated,
+    random bytes, another format)."""
+
+
 def _numpy_checkpoint_globals() -> list:
     core = np._core if hasattr(np, '_core') else np.core
     items = [core.multiarray._reconstruct, core.multiarray.scalar,
@@ -106,11 +111,12 @@ def _fix_checkpoint_loading() -> None:
     # mmengine registered its own loader for local paths (prefix ''); a
     # registry offers no hook, so ``force`` replaces it by ours, which
     # differs only in the allowlist and the refusal message
+    # (its log line names the backend after ``__name__[10:]``: "local_...")
     CheckpointLoader.register_scheme(
-        prefixes='', loader=load_checkpoint_weights_only, force=True)
+        prefixes='', loader=load_from_local_weights_only, force=True)
 
 
-def load_checkpoint_weights_only(filename: str, map_location=None):
+def load_from_local_weights_only(filename: str, map_location=None):
     """Load a local checkpoint as mmengine's ``load_from_local`` does,
     with :data:`CHECKPOINT_SAFE_GLOBALS` allowed during the call.
 
@@ -125,10 +131,15 @@ def load_checkpoint_weights_only(filename: str, map_location=None):
     Raises:
         FileNotFoundError: If ``filename`` does not exist.
         UnsafeCheckpointError: If the file holds a disallowed object.
+        CorruptCheckpointError: If the file is no readable checkpoint
+            (the message names the file and what is wrong with it).
     """
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
-        raise FileNotFoundError(f'{filename} can not be found.')
+        raise FileNotFoundError(f'{filename}: no such checkpoint file')
+    if osp.getsize(filename) == 0:
+        raise CorruptCheckpointError(
+            f'{filename}: empty file (0 bytes), not a checkpoint')
     try:
         # the ones not allowed yet: leaving the context removes what it
         # added, and a user's own add_safe_globals must survive
@@ -137,7 +148,43 @@ def load_checkpoint_weights_only(filename: str, map_location=None):
                 [g for g in CHECKPOINT_SAFE_GLOBALS if g not in allowed]):
             return torch.load(filename, map_location=map_location)
     except pickle.UnpicklingError as err:
-        raise UnsafeCheckpointError(_refusal(filename, str(err))) from None
+        if re.search(r'GLOBAL\s', str(err)):
+            raise UnsafeCheckpointError(_refusal(filename,
+                                                 str(err))) from None
+        # an opcode the weights-only unpickler lacks: random bytes, a
+        # plain pickle of another protocol
+        raise CorruptCheckpointError(
+            f'{filename}: not a PyTorch checkpoint (unreadable as one: '
+            f'{_torch_reason(err)})') from None
+    except (PermissionError, IsADirectoryError):
+        raise
+    except OSError as err:  # torch's zip reader on a cut-off archive
+        raise CorruptCheckpointError(
+            f'{filename}: truncated or corrupt checkpoint '
+            f'({_torch_reason(err)})') from None
+    except EOFError:
+        raise CorruptCheckpointError(
+            f'{filename}: truncated checkpoint (the file ends early)'
+        ) from None
+    except (RuntimeError, KeyError, ValueError, UnicodeDecodeError) as err:
+        what = ('truncated or corrupt checkpoint' if 'zip archive' in str(err)
+                else 'not a PyTorch checkpoint')
+        raise CorruptCheckpointError(
+            f'{filename}: {what} ({_torch_reason(err)})') from None
+
+
+def _torch_reason(err: BaseException) -> str:
+    """The most specific line of torch's message about a file it could not
+    read (its first line, or the line after "WeightsUnpickler error")."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    for i, line in enumerate(lines[:-1]):
+        if line.endswith('WeightsUnpickler error:'):
+            return lines[i + 1]
+    if isinstance(err, KeyError) or not lines:
+        return f'the unpickler stopped with {type(err).__name__}'
+    if isinstance(err, OSError) and err.strerror:
+        return f'torch could not read it: {err.strerror}'
+    return lines[0].split('. ')[0].rstrip('.')
 
 
 def _refusal(filename: str, message: str) -> str:

@@ -48,9 +48,10 @@ def _distinct_second():
     _last_start[0] = time.strftime('%Y%m%d_%H%M%S')
 
 
-def run_tool(script, *argv, env=None, check=True):
+def run_tool(script, *argv, env=None, check=True, cwd=None):
     """Run ``script``'s ``main(argv)`` in this process, as its command line
-    would: from the repository root, ``env`` added to the environment,
+    would: from the repository root (or ``cwd``), ``env`` added to the
+    environment,
     stdout and stderr captured, ``SystemExit`` turned into the exit status
     (an exception other than ``SystemExit`` propagates).
 
@@ -60,6 +61,8 @@ def run_tool(script, *argv, env=None, check=True):
         env (dict, optional): Environment variables set during the run.
         check (bool): Raise ``AssertionError`` (with the output) if the
             tool exits non-zero.
+        cwd (str, optional): The folder to run in instead of the
+            repository root.
 
     Returns:
         ToolRun: ``returncode``, ``stdout``, ``stderr``.
@@ -67,13 +70,13 @@ def run_tool(script, *argv, env=None, check=True):
     if script not in _SCRIPTS:
         _SCRIPTS[script] = load_script(script)
     out, err = io.StringIO(), io.StringIO()
-    cwd = os.getcwd()
+    before = os.getcwd()
     threads = sys.modules['torch'].get_num_threads() \
         if 'torch' in sys.modules else None
     _distinct_second()
     with mock.patch.dict(os.environ, env or {}), \
             contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        os.chdir(REPO)
+        os.chdir(cwd or REPO)
         try:
             status = _SCRIPTS[script].main([str(a) for a in argv])
             code = status if isinstance(status, int) else 0
@@ -84,7 +87,7 @@ def run_tool(script, *argv, env=None, check=True):
                 code = 1
             code = code or 0
         finally:
-            os.chdir(cwd)
+            os.chdir(before)
             if threads:  # a tool may set its own thread count
                 sys.modules['torch'].set_num_threads(threads)
     run = ToolRun(code, out.getvalue(), err.getvalue())

@@ -250,8 +250,8 @@ cfg = Config.fromfile(sys.argv[1])
 cfg.work_dir = sys.argv[2]
 cfg.train_dataloader = None  # a test-only runner
 build_runner(cfg)
-from s2i_mm.compat import load_checkpoint_weights_only
-built = CheckpointLoader._schemes[''] is load_checkpoint_weights_only
+from s2i_mm.compat import load_from_local_weights_only
+built = CheckpointLoader._schemes[''] is load_from_local_weights_only
 print(json.dumps([light, registered, built]))
 '''
     import sys

@@ -20,6 +20,7 @@ import tempfile
 
 import torch
 
+from s2i_mm.apis.tool_entry import add_debug_arg, tool_main
 from s2i_mm.models.utils.weight_conversion import (
     SOURCE_FORMATS,
     convert_vit_state_dict,
@@ -40,6 +41,7 @@ def parse_args(argv=None):
         help="'mae': official MAE release ({'model': ...}); 'timm': a timm "
         "ViT state dict; 'auto' (default): 'mae' when the file has a "
         "'model' entry")
+    add_debug_arg(parser)
     return parser.parse_args(argv)
 
 
@@ -58,6 +60,7 @@ def save_atomically(obj, dst: str) -> None:
         raise
 
 
+@tool_main
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:

@@ -1,11 +1,21 @@
 """Test a checkpoint with s2i_mm and print the metrics as a table."""
 import argparse
 import os.path as osp
+import sys
 
 from mmengine.config import Config
 from mmengine.dist import is_main_process
+from mmengine.registry import DefaultScope
 
 import s2i_mm
+from s2i_mm.apis.checkpoint_fit import check_checkpoint_fits
+from s2i_mm.apis.preflight import (
+    check_checkpoint_files,
+    check_config_file,
+    check_data_files,
+)
+from s2i_mm.apis.tool_entry import add_debug_arg, tool_main
+from s2i_mm.registry import MODELS
 from s2i_mm.utils.tool_args import (
     add_runtime_args,
     build_runner,
@@ -26,6 +36,7 @@ def parse_args(argv=None):
         help='write per-sample class scores and labels to this .pkl file '
         '(the input of fusion tools)')
     add_runtime_args(parser)
+    add_debug_arg(parser)
     return parse_runtime_args(parser, argv)
 
 
@@ -61,10 +72,24 @@ def print_metrics(metrics: dict, title: str) -> None:
     Console().print(table)
 
 
+def preflight(cfg: Config, config: str) -> None:
+    """Check the test data and the checkpoint before the runner is built:
+    the checkpoint must hold the weights of the config's model (same keys
+    and shapes), as mmengine would load a misfit with warnings only."""
+    check_data_files(cfg, ['test_dataloader'])
+    check_checkpoint_files(cfg, init_weights=False)
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        model = MODELS.build(cfg.model)
+    check_checkpoint_fits(model, cfg.load_from, config)
+
+
+@tool_main
 def main(argv=None):
     args = parse_args(argv)
+    check_config_file(args.config)
     s2i_mm.register_all_modules(init_default_scope=False)
     cfg = merge_args(Config.fromfile(args.config), args)
+    preflight(cfg, args.config)
     metrics = build_runner(cfg).test()
     main_process = is_main_process()  # no ranks once the group is closed
     finish_distributed()
@@ -76,4 +101,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

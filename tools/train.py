@@ -1,10 +1,18 @@
 """Train a model with s2i_mm (arguments as in mmaction2/mmpretrain)."""
 import argparse
+import sys
 
 import torch
 from mmengine.config import Config
 
 import s2i_mm
+from s2i_mm.apis.preflight import (
+    check_checkpoint_files,
+    check_config_file,
+    check_data_files,
+    check_remote_weights,
+)
+from s2i_mm.apis.tool_entry import add_debug_arg, tool_main
 from s2i_mm.utils.tool_args import (
     add_runtime_args,
     build_runner,
@@ -47,6 +55,7 @@ def parse_args(argv=None):
         action='store_true',
         help='deterministic cuDNN / torch algorithms')
     add_runtime_args(parser)
+    add_debug_arg(parser)
     return parse_runtime_args(parser, argv)
 
 
@@ -96,13 +105,27 @@ def merge_args(cfg: Config, args) -> Config:
     return cfg
 
 
+def preflight(cfg: Config) -> None:
+    """Check the files the training reads before the runner is built (see
+    :mod:`s2i_mm.apis.preflight`)."""
+    loaders = ['train_dataloader']
+    if cfg.get('val_cfg') is not None:
+        loaders.append('val_dataloader')
+    check_data_files(cfg, loaders)
+    check_checkpoint_files(cfg, init_weights=True)
+    check_remote_weights(cfg)
+
+
+@tool_main
 def main(argv=None):
     args = parse_args(argv)
+    check_config_file(args.config)
     s2i_mm.register_all_modules(init_default_scope=False)
     cfg = merge_args(Config.fromfile(args.config), args)
+    preflight(cfg)
     build_runner(cfg).train()
     finish_distributed()
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

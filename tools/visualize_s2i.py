@@ -21,10 +21,12 @@ file name is made one by ``s2i_mm.fileio.sample_file_name``), inside
 """
 import argparse
 import os.path as osp
+import sys
 
 from rich.progress import track
 
 import s2i_mm
+from s2i_mm.apis.tool_entry import add_debug_arg, tool_main
 from s2i_mm.utils.custom_imports import (
     add_custom_imports_arg,
     import_custom_modules,
@@ -60,6 +62,7 @@ def parse_args(argv=None):
     parser.add_argument('--out-dir', default='work_dirs/s2i_vis',
                         help='directory for the PNG files')
     parser.add_argument('--dpi', type=int, default=100)
+    add_debug_arg(parser)
     args = parser.parse_args(argv)
     if bool(args.ann_file) == args.synthetic:
         parser.error('give either an annotation file or --synthetic')
@@ -111,6 +114,7 @@ def resolve_indices(dataset, samples) -> list:
     return indices
 
 
+@tool_main
 def main(argv=None):
     args = parse_args(argv)
     s2i_mm.register_all_modules()
@@ -141,4 +145,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

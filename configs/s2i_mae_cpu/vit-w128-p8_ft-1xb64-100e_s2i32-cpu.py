@@ -34,6 +34,8 @@ param_scheduler = [
 ]
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 auto_scale_lr = dict(base_batch_size=64)
+# a log line every 50 iterations and at the end of every epoch (shorter
+# than 50 iterations here), with the ETA
 default_hooks = dict(
-    logger=dict(interval=50),
+    logger=dict(interval=50, ignore_last=False),
     checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))

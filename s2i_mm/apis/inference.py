@@ -16,8 +16,8 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import DefaultScope
-from mmengine.runner import load_checkpoint
 
+from s2i_mm.apis.checkpoint_fit import load_fitting_checkpoint
 from s2i_mm.compat import apply_runner_fixes
 from s2i_mm.converters.readers import RAW_CLIP_EXTENSIONS, read_raw_clip
 from s2i_mm.datasets.preprocess import (
@@ -90,10 +90,18 @@ def init_recognizer(config: Union[str, Config],
     Returns:
         nn.Module: The model in eval mode, with ``model.cfg`` set and
         ``model.dataset_meta`` taken from the checkpoint when it has one.
+
+    Raises:
+        CheckpointMismatchError: A checkpoint whose keys or shapes are not
+            the model's (e.g. a pretraining checkpoint, another head), or
+            that holds no state dict.
+        CorruptCheckpointError: A file that is no readable checkpoint.
     """
     import s2i_mm
     s2i_mm.register_all_modules(init_default_scope=False)
     apply_runner_fixes()  # weights-only checkpoint loading
+    if isinstance(config, str) and not osp.isfile(config):
+        raise FileNotFoundError(f'{config}: no such config file')
     cfg = Config.fromfile(config) if isinstance(config, str) else config
     if cfg_options:
         # a val_dataloader override reaches the test pipeline used here
@@ -106,7 +114,9 @@ def init_recognizer(config: Union[str, Config],
     model.cfg = cfg
     model.dataset_meta = {}
     if checkpoint is not None:
-        ckpt = load_checkpoint(model, checkpoint, map_location='cpu')
+        ckpt = load_fitting_checkpoint(
+            model, checkpoint,
+            config if isinstance(config, str) else None)
         model.dataset_meta = ckpt.get('meta', {}).get('dataset_meta') or {}
     return model.to(device).eval()
 
@@ -138,9 +148,10 @@ def load_keypoints(source: KeypointsOrFile,
         where the format name is the one a ``.pkl`` declares.
 
     Raises:
-        ValueError: Unknown file type, or a sample that is not there.
-        SkeletonDataError: A file that cannot be read, or a ``.pkl`` that
-            names anything but containers, strings, numbers and arrays.
+        SkeletonDataError: Unknown file type, a sample that is not there,
+            a file that cannot be read, or a ``.pkl`` that names anything
+            but containers, strings, numbers and arrays (a ``ValueError``;
+            the message names the file).
     """
     if not isinstance(source, str):
         return _as_mtvc(np.asarray(source, np.float32), 'array'), None, None
@@ -165,11 +176,16 @@ def load_keypoints(source: KeypointsOrFile,
         return (_as_mtvc(ann['keypoint'], source), ann.get('frame_dir', name),
                 declared)
     if source.lower().endswith(RAW_CLIP_EXTENSIONS):
-        keypoint, fmt_name = read_raw_clip(
-            source, skeleton_format.name if skeleton_format else None)
+        try:
+            keypoint, fmt_name = read_raw_clip(
+                source, skeleton_format.name if skeleton_format else None)
+        except SkeletonDataError:
+            raise
+        except ValueError as err:  # a layout this type of file never holds
+            raise SkeletonDataError(str(err)) from None
         return _as_mtvc(keypoint, source), name, fmt_name
-    raise ValueError(f'{source}: unsupported skeleton file type; use .npy, '
-                     '.pkl, .skeleton, .json, .txt or .mat')
+    raise SkeletonDataError(f'{source}: unsupported skeleton file type; '
+                            'use .npy, .pkl, .skeleton, .json, .txt or .mat')
 
 
 def _pick_annotation(data: Any, sample: Union[int, str], source: str) -> dict:
@@ -178,29 +194,32 @@ def _pick_annotation(data: Any, sample: Union[int, str], source: str) -> dict:
     annotations = data.get('annotations') if isinstance(data, dict) else data
     if not isinstance(annotations, list) or not annotations or not all(
             isinstance(a, dict) and 'keypoint' in a for a in annotations):
-        raise ValueError(f'{source}: no annotations found')
+        raise SkeletonDataError(f'{source}: no annotations found')
     if isinstance(sample, str):
         for ann in annotations:
             if ann.get('frame_dir') == sample:
                 return ann
-        raise ValueError(f'{source}: no sample with frame_dir {sample!r}')
+        raise SkeletonDataError(
+            f'{source}: no sample with frame_dir {sample!r}')
     if not 0 <= sample < len(annotations):
-        raise ValueError(f'{source}: sample index {sample} out of range '
-                         f'(0..{len(annotations) - 1})')
+        raise SkeletonDataError(
+            f'{source}: sample index {sample} out of range '
+            f'(0..{len(annotations) - 1})')
     return annotations[sample]
 
 
 def _as_mtvc(keypoint: np.ndarray, source: str) -> np.ndarray:
     if not isinstance(keypoint, np.ndarray) or keypoint.dtype.kind not in (
             'fiu'):
-        raise ValueError(f'{source}: keypoints must be an array of real '
-                         'numbers')
+        raise SkeletonDataError(
+            f'{source}: keypoints must be an array of real numbers')
     keypoint = np.asarray(keypoint, np.float32)
     if keypoint.ndim == 3:
         keypoint = keypoint[None]
     if keypoint.ndim != 4:
-        raise ValueError(f'{source}: keypoints must be [M, T, V, C] or '
-                         f'[T, V, C], got shape {keypoint.shape}')
+        raise SkeletonDataError(
+            f'{source}: keypoints must be [M, T, V, C] or [T, V, C], got '
+            f'shape {keypoint.shape}')
     return keypoint
 
 
@@ -234,9 +253,9 @@ def prepare_input(keypoints_or_file: KeypointsOrFile,
         function ``SkeletonDataset`` applies to its samples.
 
     Raises:
-        ValueError: Keypoints that do not fit the format, are empty, or
-            hold values S2I cannot encode (NaN, inf, beyond
-            ``MAX_COORDINATE``; a ``SkeletonDataError``).
+        SkeletonDataError: Keypoints that do not fit the format, are
+            empty, or hold values S2I cannot encode (NaN, inf, beyond
+            ``MAX_COORDINATE``); a ``ValueError``.
     """
     explicit = (None if format is None else
                 resolve_format_reference(format, None))
@@ -253,17 +272,17 @@ def prepare_input(keypoints_or_file: KeypointsOrFile,
     expected = (f'[M, T, {fmt.num_joints}, {len(fmt.channels)}] '
                 f'({", ".join(fmt.channels)})')
     if keypoint.shape[2] != fmt.num_joints:
-        raise ValueError(
+        raise SkeletonDataError(
             f'{name or "keypoints"}: {keypoint.shape[2]} joints, but format '
             f'{fmt.name!r} has {fmt.num_joints}: expected {expected}')
     if keypoint.shape[3] != len(fmt.channels):
-        raise ValueError(
+        raise SkeletonDataError(
             f'{name or "keypoints"}: {keypoint.shape[3]} channels, but format '
             f'{fmt.name!r} has {len(fmt.channels)}: expected {expected}, got '
             f'shape {list(keypoint.shape)}')
     if 0 in keypoint.shape[:2]:
-        raise ValueError(f'{name or "keypoints"}: no body or no frame '
-                         f'(shape {list(keypoint.shape)})')
+        raise SkeletonDataError(f'{name or "keypoints"}: no body or no '
+                                f'frame (shape {list(keypoint.shape)})')
     problem = coordinate_problem(keypoint)
     if problem is not None:
         raise SkeletonDataError(f'{name or "keypoints"}: keypoint {problem}')
@@ -286,7 +305,7 @@ def _max_persons(model: torch.nn.Module, dataset_cfg: dict,
     if all(t.get('num_persons') is not None or t.get('persons') == 'first'
            for t in encoders):
         return None
-    raise ValueError(
+    raise SkeletonDataError(
         'the model does not record how many persons its training samples '
         "had (dataset_meta['max_persons']; a checkpoint of an older "
         's2i_mm, or no checkpoint), and its S2IEncode takes the person '
@@ -295,22 +314,36 @@ def _max_persons(model: torch.nn.Module, dataset_cfg: dict,
 
 
 def inference_skeleton(model_or_config: Union[torch.nn.Module, str, Config],
-                       checkpoint: Optional[str],
                        keypoints_or_file: KeypointsOrFile,
+                       *,
+                       checkpoint: Optional[str] = None,
                        format: Optional[str] = None,
                        sample: Union[int, str] = 0,
                        device: str = 'cpu',
                        max_persons: Optional[int] = None
                        ) -> SkeletonPrediction:
-    """Classify one skeleton sequence.
+    """Classify one skeleton sequence (as mmaction2's
+    ``inference_recognizer``: a model from :func:`init_recognizer`, then
+    any number of calls).
+
+    Example::
+
+        model = init_recognizer(config, checkpoint)
+        pred = inference_skeleton(model, 'clips.pkl', sample=3)
+        pred = inference_skeleton(model, keypoints)  # [M, T, V, C] array
+        print(pred.pred_class, pred.topk(5))
 
     Args:
         model_or_config (nn.Module | str | Config): A model from
-            :func:`init_recognizer`, or a config to build one from.
-        checkpoint (str, optional): Checkpoint to load when a config is
-            given (ignored for a model).
+            :func:`init_recognizer`, or a config to build one from (with
+            ``checkpoint``; built again on every call).
         keypoints_or_file (np.ndarray | str): ``[M, T, V, C]`` (or
-            ``[T, V, C]``) keypoints, or a file (see :func:`load_keypoints`).
+            ``[T, V, C]``) keypoints, or a file (see :func:`load_keypoints`);
+            a raw ``.json`` clip is NW-UCLA (``kinect20``) or Toyota
+            (``lcrnet13``) as its keys say.
+        checkpoint (str, optional): Checkpoint to load when a config is
+            given (a model already holds its weights: giving one too is an
+            error).
         format (str, optional): Skeleton format of the keypoints (a name
             or a spec file). Defaults to the config's test dataset format.
             A ``.pkl`` that records its format is read by the rule of
@@ -327,13 +360,17 @@ def inference_skeleton(model_or_config: Union[torch.nn.Module, str, Config],
         SkeletonPrediction: Class probabilities, best label, class names.
 
     Raises:
-        ValueError: If the layout depends on ``max_persons`` and neither the
-            argument nor the checkpoint gives it (the image would not be
-            laid out as in training).
+        SkeletonDataError: If the layout depends on ``max_persons`` and
+            neither the argument nor the checkpoint gives it (the image
+            would not be laid out as in training), or the input is not
+            readable as the model's layout (see :func:`prepare_input`).
     """
     model = model_or_config
     if not isinstance(model, torch.nn.Module):
         model = init_recognizer(model, checkpoint, device=device)
+    elif checkpoint is not None:
+        raise TypeError('inference_skeleton: checkpoint= is for a config; '
+                        'a model from init_recognizer holds its weights')
     cfg = model.cfg
     dataset_cfg = _test_dataset_cfg(cfg)
     keypoint, name, fmt = prepare_input(keypoints_or_file, dataset_cfg,

@@ -147,6 +147,18 @@ def tail(path: str, lines: int = 30) -> str:
         return ''.join(f.readlines()[-lines:])
 
 
+def failure_line(path: str) -> str:
+    """What a failed tool's log says about its failure, in one line: its
+    last ``error:`` line (without the prefix), else its last line (a
+    traceback ends with the exception)."""
+    lines = [line.strip() for line in tail(path, 200).splitlines()
+             if line.strip()]
+    errors = [line for line in lines if line.startswith('error: ')]
+    if errors:
+        return errors[-1][len('error: '):]
+    return lines[-1] if lines else 'no output'
+
+
 def read_test_metrics(test_dir: str) -> Dict[str, float]:
     """The metrics ``tools/test.py`` logged as JSON in ``test_dir``, in %.
 
@@ -254,8 +266,8 @@ class StepRunner:
                         done=f'{done}/{step.epochs} ep')
         if child.returncode != 0:
             raise StepFailed(
-                f'{step.title} failed (exit code {child.returncode}); the '
-                f'end of {step.log}:\n{tail(step.log)}')
+                f'{step.title} failed (exit code {child.returncode}): '
+                f'{failure_line(step.log)} (log: {step.log})')
         self.progress.update(task, completed=step.epochs or 1,
                              total=step.epochs or 1)
 
@@ -303,4 +315,4 @@ class StepRunner:
                 thread.join()
             raise
         if self.errors:
-            raise StepFailed('\n'.join(self.errors))
+            raise StepFailed('; '.join(self.errors))

@@ -40,8 +40,8 @@ def _from_rows(name: str, rows: Sequence[Row], source: str,
 # ... wrist, hand, hand_tip, thumb. The hand tip continues the
 # wrist -> hand axis (the fingers extend the palm), so wrist, hand, hand tip
 # form one straight chain of neighbouring columns; the thumb branches off
-# the side of the hand and comes last. (FORMATS.md quotes a re-implementation
-# with thumb first; the paper does not publish its list.)
+# the side of the hand and comes last. (Some re-implementations put the
+# thumb first; the paper does not publish its list.)
 NTU25 = _from_rows(
     'ntu25', [
         ('spine_base', 'spine_mid', T),
@@ -166,11 +166,12 @@ UTD20 = _from_rows(
     'tree as kinect20')
 
 # Toyota Smarthome 3D poses from LCR-Net++ (13 joints), order inferred from
-# the LCR-Net demo code (FORMATS.md, "check"). LCR-Net draws no trunk bone
-# and has no neck or pelvis, so we root the tree at the head (the only
-# torso joint) and hang each hip on the shoulder of its side. Shoulders
-# belong to the arms and hips to the legs, as in ntu25 / kinect20, so the
-# columns mean the same across formats.
+# the LCR-Net demo code (not documented by the dataset; see
+# docs/converters.md, "Toyota Smarthome", for the sources). LCR-Net draws
+# no trunk bone and has no neck or pelvis, so we root the tree at the head
+# (the only torso joint) and hang each hip on the shoulder of its side.
+# Shoulders belong to the arms and hips to the legs, as in ntu25 /
+# kinect20, so the columns mean the same across formats.
 LCRNET13 = _from_rows(
     'lcrnet13', [
         ('right_ankle', 'right_knee', RL),

@@ -1,5 +1,6 @@
 """Command-line plumbing shared by ``tools/train.py`` and ``tools/test.py``:
-the arguments mmaction2's and mmpretrain's tools take, and the runner."""
+the arguments mmaction2's and mmpretrain's tools take, ``--vis-backend``,
+and the runner."""
 import argparse
 import os
 import os.path as osp
@@ -14,7 +15,13 @@ from s2i_mm.utils.config_options import CfgOptionsAction, merge_cfg_options
 from s2i_mm.utils.streams import check_stream
 
 __all__ = ['add_runtime_args', 'parse_runtime_args', 'merge_runtime_args',
-           'build_runner', 'finish_distributed']
+           'build_runner', 'finish_distributed', 'VIS_BACKENDS']
+
+#: ``--vis-backend`` names: (mmengine backend, the package it needs).
+VIS_BACKENDS = {
+    'tensorboard': ('TensorboardVisBackend', 'tensorboard'),
+    'wandb': ('WandbVisBackend', 'wandb'),
+}
 
 
 def add_runtime_args(parser: argparse.ArgumentParser) -> None:
@@ -28,6 +35,15 @@ def add_runtime_args(parser: argparse.ArgumentParser) -> None:
         help='override settings in the config, key=value pairs, e.g. '
         "train_cfg.max_epochs=3 (lists: a=1,2 or a='[1, 2]'; a quoted "
         "value keeps its inner spaces: a='my data/x.pkl')")
+    parser.add_argument(
+        '--vis-backend',
+        choices=sorted(VIS_BACKENDS),
+        action='append',
+        default=[],
+        help='also log scalars (loss, learning rate, metrics) to this '
+        'mmengine visualiser backend, beside the JSON logs of '
+        '<work-dir>/<run>/vis_data; tensorboard: pip install -e '
+        '".[tensorboard]", then tensorboard --logdir WORK_DIR; repeatable')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -55,12 +71,32 @@ def merge_runtime_args(cfg: Config, args: argparse.Namespace) -> Config:
         for note in merge_cfg_options(cfg, args.cfg_options):
             print(note, file=sys.stderr)
     cfg.setdefault('default_scope', 's2i_mm')
+    for name in getattr(args, 'vis_backend', None) or ():
+        _add_vis_backend(cfg, name)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     return cfg
+
+
+def _add_vis_backend(cfg: Config, name: str) -> None:
+    """Add the mmengine backend of ``--vis-backend name`` to the config's
+    visualizer (once)."""
+    import importlib.util
+    backend, package = VIS_BACKENDS[name]
+    if importlib.util.find_spec(package) is None:
+        raise ImportError(
+            f'--vis-backend {name} needs the {package} package, which is not '
+            f'installed: pip install -e ".[{package}]" (or pip install '
+            f'{package})')
+    visualizer = cfg.setdefault(
+        'visualizer', dict(type='UniversalVisualizer', vis_backends=[]))
+    backends = list(visualizer.get('vis_backends') or [])
+    if all(b.get('type') != backend for b in backends):
+        backends.append(dict(type=backend))
+    visualizer['vis_backends'] = backends
 
 
 def build_runner(cfg: Config) -> Runner:

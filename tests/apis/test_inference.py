@@ -55,7 +55,7 @@ def test_same_scores_as_the_test_loop(trained):
     ann_file, ckpt, _ = trained
     model = init_recognizer(CONFIG, ckpt)
     frame_dir, expected = _test_loop_scores(ann_file, model, 1)
-    pred = inference_skeleton(model, None, ann_file, sample=frame_dir)
+    pred = inference_skeleton(model, ann_file, sample=frame_dir)
     np.testing.assert_allclose(pred.scores, expected, rtol=1e-5, atol=1e-6)
     assert pred.classes == tuple(CLASSES)
     assert pred.pred_class == CLASSES[int(expected.argmax())]
@@ -72,20 +72,20 @@ def test_the_person_layout_of_training_or_one_clear_error(trained,
     one_person = data['annotations'][1]['keypoint'][:1]
     model.dataset_meta = dict(classes=list(CLASSES))  # nothing recorded
     with pytest.raises(ValueError, match='pass max_persons='):
-        inference_skeleton(model, None, one_person, format='ntu25')
+        inference_skeleton(model, one_person, format='ntu25')
     # given: the same scores as the test loop (2 persons laid out)
-    pred = inference_skeleton(model, None, ann_file, sample=frame_dir,
+    pred = inference_skeleton(model, ann_file, sample=frame_dir,
                               max_persons=2)
     np.testing.assert_allclose(pred.scores, expected, rtol=1e-5, atol=1e-6)
     # a layout the config fixes needs nothing
     model.cfg.test_dataloader.dataset.pipeline[-2]['num_persons'] = 2
-    inference_skeleton(model, None, one_person, format='ntu25')
+    inference_skeleton(model, one_person, format='ntu25')
 
 
 def test_config_and_array_input(trained):
     ann_file, ckpt, data = trained
     ann = data['annotations'][0]
-    by_array = inference_skeleton(CONFIG, ckpt, ann['keypoint'][0],
+    by_array = inference_skeleton(CONFIG, ann['keypoint'][0], checkpoint=ckpt,
                                   format='ntu25')  # one person, [T, V, C]
     assert by_array.scores.shape == (14, )
     assert by_array.scores.sum() == pytest.approx(1.0, abs=1e-5)
@@ -96,14 +96,14 @@ def test_bad_inputs_are_named(trained, tmp_path):
     model = init_recognizer(CONFIG, ckpt)
     keypoint = data['annotations'][0]['keypoint']
     with pytest.raises(ValueError, match="20 joints.*'ntu25' has 25"):
-        inference_skeleton(model, None, keypoint[:, :, :20])
+        inference_skeleton(model, keypoint[:, :, :20])
     bad = keypoint.copy()
     bad[0, 3, 4, 1] = np.nan
     np.save(tmp_path / 'nan.npy', bad)
     with pytest.raises(ValueError, match='nan.npy.*NaN'):
-        inference_skeleton(model, None, str(tmp_path / 'nan.npy'))
+        inference_skeleton(model, str(tmp_path / 'nan.npy'))
     with pytest.raises(ValueError, match='unsupported'):
-        inference_skeleton(model, None, str(tmp_path / 'x.csv'))
+        inference_skeleton(model, str(tmp_path / 'x.csv'))
 
 
 @pytest.mark.e2e
@@ -129,7 +129,7 @@ def test_code_in_a_keypoint_pickle_never_runs(trained, tmp_path):
     path = tmp_path / 'x.pkl'
     path.write_bytes(pickle.dumps(ann))
     with pytest.raises(SkeletonDataError, match='x.pkl.*system'):
-        inference_skeleton(model, None, str(path))
+        inference_skeleton(model, str(path))
     assert not flag.exists()
 
 
@@ -141,7 +141,7 @@ def test_channel_count_is_checked_up_front(trained, channels):
     wrong = np.zeros(keypoint.shape[:3] + (channels, ), np.float32)
     wrong[..., :min(channels, 3)] = keypoint[..., :min(channels, 3)]
     with pytest.raises(ValueError) as info:
-        inference_skeleton(model, None, wrong)
+        inference_skeleton(model, wrong)
     assert f'{channels} channels' in str(info.value)
     assert '[M, T, 25, 3]' in str(info.value)
 
@@ -174,3 +174,31 @@ def test_inference_preprocesses_exactly_as_the_dataset(trained, tmp_path,
             assert fmt.name == 'ntu25'
             assert keypoint.dtype == info['keypoint'].dtype
             np.testing.assert_array_equal(keypoint, info['keypoint'])
+
+
+def test_mmaction2_habits_model_then_file(trained, tmp_path):
+    """A built model and a file, ``sample=`` by keyword (the call that
+    failed with a TypeError while ``checkpoint`` was positional); a
+    checkpoint only goes with a config."""
+    ann_file, ckpt, _ = trained
+    model = init_recognizer(CONFIG, ckpt)
+    by_model = inference_skeleton(model, ann_file, sample=2)
+    by_config = inference_skeleton(CONFIG, ann_file, checkpoint=ckpt,
+                                   sample=2)
+    np.testing.assert_allclose(by_model.scores, by_config.scores,
+                               atol=1e-6)
+    with pytest.raises(TypeError, match='checkpoint= is for a config'):
+        inference_skeleton(model, ann_file, checkpoint=ckpt)
+    with pytest.raises(TypeError):  # the old (model, checkpoint, file)
+        inference_skeleton(CONFIG, ckpt, ann_file)
+
+
+def test_init_recognizer_refuses_another_models_checkpoint(trained,
+                                                           tmp_path):
+    from s2i_mm.apis.checkpoint_fit import CheckpointMismatchError
+    _, ckpt, _ = trained
+    with pytest.raises(CheckpointMismatchError,
+                       match=r"2 shapes differ \(head.fc.weight "
+                       r"\(checkpoint \[14, 32\], model \[10, 32\]\)"):
+        init_recognizer(CONFIG, ckpt,
+                        cfg_options={'model.head.num_classes': 10})

@@ -124,3 +124,35 @@ def test_paths_with_spaces_reach_the_tools_intact(real_data, tmp_path):
         checkpoint = parsed.get('model.backbone.init_cfg.checkpoint')
         if checkpoint is not None:
             assert checkpoint == osp.join(work, 'mae', 'epoch_300.pth')
+
+
+@pytest.mark.e2e
+def test_a_recorded_spec_path_is_read_from_the_file_folder(tmp_path):
+    """A file that records its layout as a spec path relative to itself
+    (as convert_generic.py writes it when the spec sits beside the file),
+    run from another folder: the runner leaves the record to each step's
+    dataset, which reads it from the file's folder; main's runner passed
+    the bare 'mocap30.yaml' to the tools, which looked for it in the
+    repository root and failed in the first run."""
+    from mocap30_layout import mocap_annotations, write_yaml_spec
+
+    from s2i_testing import run_tool
+    data = tmp_path / 'data'
+    data.mkdir()
+    write_yaml_spec(data / 'mocap30.yaml', 'mocap30_beside')
+    ann_file = mocap_annotations(data / 'set.pkl', recorded='mocap30.yaml')
+    elsewhere = tmp_path / 'elsewhere'
+    elsewhere.mkdir()
+    run = run_tool('benchmarks/real_data.py', ann_file, '--train-split',
+                   'train', '--val-split', 'val', '--stages', 'supervised',
+                   '--epochs', 'supervised=2', '--work-dir', 'work',
+                   '--cfg-options', 'train_dataloader.batch_size=4',
+                   cwd=str(elsewhere))
+    summary = json.loads(run.stdout.strip().splitlines()[-1])
+    assert summary['format'] == 'mocap30_beside'
+    # the work dir is where the user ran it, not in the repository
+    assert (elsewhere / 'work' / 'results.json').is_file()
+    cfg = Config.fromfile(next((elsewhere / 'work' / 'supervised')
+                               .glob('*.py')))
+    assert cfg.train_dataloader.dataset.skeleton_format is None
+    assert cfg.train_dataloader.dataset.ann_file == ann_file

@@ -159,28 +159,28 @@ def test_inference_reads_every_variant(runs):
     config = str(config)
     from s2i_mm.fileio.annotation import read_pickle
     keypoint = read_pickle(files['none'])['annotations'][2]['keypoint']
-    reference = inference_skeleton(config, ckpt, keypoint,
+    reference = inference_skeleton(config, keypoint, checkpoint=ckpt,
                                    format=spec).scores
     for variant, given in (('name', spec), ('spec', None), ('spec', NAME),
                            ('none', spec)):
-        pred = inference_skeleton(config, ckpt, files[variant],
+        pred = inference_skeleton(config, files[variant], checkpoint=ckpt,
                                   format=given, sample=2)
         np.testing.assert_allclose(pred.scores, reference, atol=1e-6)
     # the name, resolved by the plugin the model's config imports
     sys.path.insert(0, str(root / 'plugins'))
     try:
-        pred = inference_skeleton(str(plugin_config), ckpt, files['name'],
-                                  sample=2)
+        pred = inference_skeleton(str(plugin_config), files['name'],
+                                  checkpoint=ckpt, sample=2)
     finally:
         sys.path.remove(str(root / 'plugins'))
     np.testing.assert_allclose(pred.scores, reference, atol=1e-6)
     # nothing given and nothing recorded; a config naming another layout
     with pytest.raises(ValueError, match='does not record its skeleton'):
-        inference_skeleton(config, ckpt, files['none'], sample=2)
+        inference_skeleton(config, files['none'], checkpoint=ckpt, sample=2)
     with pytest.raises(ValueError, match="holds 'mocap30.yaml'.*'ntu25'"):
-        inference_skeleton(CLASSIFIER, None, files['spec'], sample=2)
+        inference_skeleton(CLASSIFIER, files['spec'], sample=2)
     # another layout of 30 joints is refused, not silently used
     with pytest.raises(ValueError, match="holds 'mocap30.yaml'"):
-        inference_skeleton(config, ckpt, files['spec'], sample=2,
+        inference_skeleton(config, files['spec'], checkpoint=ckpt, sample=2,
                            format=write_yaml_spec(root / 'other.yaml',
                                                   'mocap30_other'))

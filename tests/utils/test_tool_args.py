@@ -151,3 +151,57 @@ def test_cfg_options_keep_the_spaces_inside_a_value(script):
     assert args.cfg_options['items'] == ['my data/a.pkl', 'b c']
     assert args.cfg_options['pair'] == (1, 'x y')
     assert args.cfg_options['words'] == '1 2'  # mmengine: the int 12
+
+
+def _merged(argv):
+    """The config tools/train.py runs with ``argv``."""
+    train = load_script('tools/train.py')
+    args = train.parse_args([CLASSIFIER, '--work-dir', '/tmp/w', *argv])
+    return train.merge_args(Config.fromfile(CLASSIFIER), args)
+
+
+def test_vis_backend_adds_the_backend_once():
+    cfg = _merged(['--vis-backend', 'tensorboard', '--vis-backend',
+                   'tensorboard'])
+    assert [b['type'] for b in cfg.visualizer.vis_backends] == [
+        'LocalVisBackend', 'TensorboardVisBackend']
+    assert [b['type'] for b in _merged([]).visualizer.vis_backends] == [
+        'LocalVisBackend']
+
+
+def test_vis_backend_without_its_package_says_how_to_install(monkeypatch):
+    import importlib.util
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, 'find_spec',
+                        lambda name, *a: None if name == 'tensorboard' else
+                        find_spec(name, *a))
+    with pytest.raises(ImportError, match=r'pip install -e "\.\[tensorboard'):
+        _merged(['--vis-backend', 'tensorboard'])
+
+
+@pytest.mark.e2e
+def test_vis_backend_tensorboard_writes_an_event_file(tmp_path):
+    pytest.importorskip(
+        'tensorboard', reason='the tensorboard extra is not installed '
+        '(pip install -e ".[tensorboard]"); the config wiring is tested '
+        'above')
+    from s2i_mm.datasets.synthetic import generate
+    from s2i_mm.fileio.annotation import dump_annotation_file
+
+    from s2i_testing import run_tool
+    ann_file = str(tmp_path / 'set.pkl')
+    dump_annotation_file(generate(num_per_class=1, formats=('ntu25', ),
+                                  seed=0)['ntu25'], ann_file)
+    work = tmp_path / 'work'
+    run_tool('tools/train.py', f'{FIXTURES}/configs/tiny_s2i_mae.py',
+             '--work-dir', work, '--vis-backend', 'tensorboard',
+             '--cfg-options', f'train_dataloader.dataset.ann_file={ann_file}',
+             'train_cfg.max_epochs=1', 'default_hooks.logger.interval=1')
+    events = list(work.glob('*/vis_data/events.out.tfevents.*'))
+    assert len(events) == 1
+    from tensorboard.backend.event_processing.event_accumulator import (
+        EventAccumulator,
+    )
+    log = EventAccumulator(str(events[0].parent))
+    log.Reload()
+    assert 'loss' in log.Tags()['scalars']

@@ -19,6 +19,7 @@ from typing import Dict
 from mmengine.config import Config
 
 import s2i_mm
+from s2i_mm.apis.tool_entry import add_debug_arg, tool_main
 from s2i_mm.apis.tool_jobs import write_json
 from s2i_mm.registry import MODELS
 
@@ -28,6 +29,7 @@ def parse_args(argv=None):
         description="Count the parameters of configs' models and backbones")
     parser.add_argument('configs', nargs='+', help='config files')
     parser.add_argument('--out', help='also write the counts as JSON here')
+    add_debug_arg(parser)
     return parser.parse_args(argv)
 
 
@@ -48,6 +50,7 @@ def model_parameters(config: str) -> Dict[str, Dict[str, int]]:
     return counts
 
 
+@tool_main
 def main(argv=None) -> int:
     args = parse_args(argv)
     s2i_mm.register_all_modules(init_default_scope=True)

@@ -22,6 +22,7 @@ import sys
 from rich.console import Console
 from rich.table import Table
 
+from s2i_mm.apis.tool_entry import add_debug_arg, tool_main
 from s2i_mm.evaluation.score_fusion import (
     FUSION_MODES,
     ScoreFusionError,
@@ -58,6 +59,7 @@ def parse_args(argv=None):
     parser.add_argument('--names', nargs='+', metavar='NAME',
                         help='stream names for the table (default: the paths)')
     parser.add_argument('--out', help='write the fused dump (.pkl) here')
+    add_debug_arg(parser)
     args = parser.parse_args(argv)
     count = len(args.dumps)
     if args.weights is not None and len(args.weights) != count:
@@ -75,6 +77,7 @@ def _percent(metrics: dict, key: str) -> str:
     return f'{metrics[key]:.2f}' if key in metrics else 'n/a'
 
 
+@tool_main
 def main(argv=None) -> int:
     args = parse_args(argv)
     console = Console()

@@ -31,6 +31,7 @@ from mmengine.dataset import default_collate
 from mmengine.runner import load_checkpoint
 
 import s2i_mm
+from s2i_mm.apis.tool_entry import add_debug_arg, tool_main
 from s2i_mm.compat import apply_runner_fixes
 from s2i_mm.models.selfsup.diffmae import SAMPLERS
 from s2i_mm.models.selfsup.masking import MASK_STRATEGIES, num_masked
@@ -90,6 +91,7 @@ def parse_args(argv=None):
         nargs='+',
         action=CfgOptionsAction,
         help='override settings in the config, key=value pairs')
+    add_debug_arg(parser)
     return parser.parse_args(argv)
 
 
@@ -180,7 +182,9 @@ def write_png(path, rgb):
 
 
 def trajectory_indices(num_steps, count):
-    """``count`` step indices spread over ``0 .. num_steps - 1``."""
+    """``count`` sampler step indices spread over ``0 .. num_steps - 1``
+    (the ``record_steps`` of ``S2IDiffMAE.inpaint``: steps in the order the
+    sampler runs them, not diffusion steps ``t``)."""
     count = max(0, min(count, num_steps))
     if count == 0:
         return []
@@ -245,6 +249,7 @@ def visualize(cfg, checkpoint, out_dir, num_samples=8, split='train',
     return written
 
 
+@tool_main
 def main(argv=None):
     args = parse_args(argv)
     s2i_mm.register_all_modules()

@@ -1,5 +1,7 @@
 # NTU RGB+D 120, cross-setup: 120 classes, `ntu25` layout.
-# Made by tools/data/ (see docs/converters.md) or mmaction2's published pkl.
+# Made by: python tools/data/convert_ntu.py data/nturgbd_raw
+# data/ntu/ntu120_3d.pkl --benchmark ntu120 (or mmaction2's published pkl); see
+# docs/datasets.md, "Where files go".
 _base_ = ['./s2i_skeleton.py']
 
 num_classes = 120

@@ -1,5 +1,6 @@
 # NW-UCLA, cross-view (train views 1, 2; test view 3): 10 classes, `kinect20` layout.
-# Made by tools/data/ (see docs/converters.md) or mmaction2's published pkl.
+# Made by: python tools/data/convert_nw_ucla.py data/NW-UCLA/all_sqe
+# data/nw_ucla/nw_ucla.pkl; see docs/datasets.md, "Where files go".
 _base_ = ['./s2i_skeleton.py']
 
 num_classes = 10

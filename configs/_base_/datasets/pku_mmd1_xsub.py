@@ -1,5 +1,6 @@
 # PKU-MMD phase I, cross-subject: 51 classes, `ntu25` layout.
-# Made by tools/data/ (see docs/converters.md) or mmaction2's published pkl.
+# Made by: python tools/data/convert_pku_mmd.py data/pku_raw/v1
+# data/pku_mmd/pku_mmd1.pkl; see docs/datasets.md, "Where files go".
 _base_ = ['./s2i_skeleton.py']
 
 num_classes = 51

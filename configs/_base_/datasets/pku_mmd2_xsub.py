@@ -1,5 +1,9 @@
 # PKU-MMD phase II, cross-subject: 41 classes, `ntu25` layout.
-# Made by tools/data/ (see docs/converters.md) or mmaction2's published pkl.
+# Made by: python tools/data/convert_pku_mmd.py data/pku_raw/v2
+# data/pku_mmd/pku_mmd2.pkl --split-file
+# xsub=data/pku_raw/v2/cross_subject_v2.txt --split-file
+# xview=data/pku_raw/v2/cross_view_v2.txt; see docs/datasets.md, "Where files
+# go".
 _base_ = ['./s2i_skeleton.py']
 
 num_classes = 41

@@ -1,5 +1,6 @@
 # Toyota Smarthome, cross-subject: 31 classes, `lcrnet13` layout.
-# Made by tools/data/ (see docs/converters.md) or mmaction2's published pkl.
+# Made by: python tools/data/convert_toyota.py data/smarthome/skeletonv12
+# data/toyota/toyota.pkl; see docs/datasets.md, "Where files go".
 _base_ = ['./s2i_skeleton.py']
 
 num_classes = 31

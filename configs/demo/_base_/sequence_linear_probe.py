@@ -23,6 +23,8 @@ model = dict(
 
 # a last batch of one sample would stop the BatchNorm neck
 train_dataloader = dict(drop_last=True)
+# a log line every 50 iterations and at the end of every epoch (shorter
+# than 50 iterations here), with the ETA
 default_hooks = dict(
-    logger=dict(interval=50),
+    logger=dict(interval=50, ignore_last=False),
     checkpoint=dict(interval={{_base_.max_epochs}}, max_keep_ckpts=1))

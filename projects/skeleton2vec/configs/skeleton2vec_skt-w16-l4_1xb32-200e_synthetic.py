@@ -73,6 +73,8 @@ param_scheduler = [
          convert_to_iter_based=True)
 ]
 train_cfg = dict(max_epochs=max_epochs)
+# a log line every 50 iterations and at the end of every epoch (shorter
+# than 50 iterations here), with the ETA
 default_hooks = dict(
-    logger=dict(interval=50),
+    logger=dict(interval=50, ignore_last=False),
     checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))

@@ -278,9 +278,12 @@ class S2IDiffMAE(S2IMaskedSelfSupervisor):
             num_steps (int): Denoising steps, 1 .. T. Defaults to 50.
             eta (float, optional): DDIM's noise scale (0: deterministic).
                 Only for ``ddim``; defaults to 0.
-            record_steps (Sequence[int]): Indices (``0 .. num_steps - 1``)
-                of the steps whose noisy state ``x_t`` to return, e.g. for
-                drawing the trajectory.
+            record_steps (Sequence[int]): Which of the sampler's steps to
+                record, counted in the order they run (``0 .. num_steps -
+                1``; 0 is the first, noisiest one), not diffusion steps
+                ``t``: the noisy state ``x_t`` each step starts from is
+                returned, e.g. for drawing the trajectory, with its ``t``
+                in ``trajectory_steps``.
 
         Returns:
             dict: ``mask`` ``[B, 1, H, W]`` (1 = masked);

@@ -5,6 +5,9 @@
 # which neither mmaction2 1.2 nor s2i_mm provides yet; SkeletonDataset
 # centres every sample once (its default preprocessing) where the
 # official code runs PreNormalize3D.
+# Data: data/ntu/ntu60_3d.pkl, made by python tools/data/convert_ntu.py
+# data/nturgbd_raw data/ntu/ntu60_3d.pkl --benchmark ntu60 (or mmaction2's
+# published pkl); see docs/datasets.md, "Where files go".
 _base_ = [
     '../../../../configs/_base_/datasets/ntu60_xsub.py',
     '../../../../configs/_base_/default_runtime.py',
