@@ -1,13 +1,12 @@
 """check_stream: a config's pipelines (and multi-stream model) must produce
 the stream it declares; the tools refuse one that does not."""
-import sys
 
 import pytest
 from mmengine.config import Config
 
 from s2i_mm.utils.streams import StreamMismatchError, check_stream
 
-from s2i_testing import FIXTURES, run_cmd
+from s2i_testing import FIXTURES, run_tool
 
 TINY = f'{FIXTURES}/configs/tiny_s2i_classifier.py'
 
@@ -62,14 +61,13 @@ def test_members_of_mixed_datasets_and_model_streams_are_checked():
                              model=model)) == three
 
 
-@pytest.mark.e2e
 def test_tools_refuse_a_child_that_only_sets_the_modality(tmp_path):
     """The issue's new-user case: `modality = 'b'` on top of a base whose
     pipelines were built from 'j' must not train on joints silently."""
     child = tmp_path / 'bone_child.py'
     child.write_text(f"_base_ = [{TINY!r}]\nmodality = 'b'\n")
-    proc = run_cmd([sys.executable, 'tools/train.py', str(child),
-                    '--work-dir', str(tmp_path / 'work')], check=False)
+    proc = run_tool('tools/train.py', child, '--work-dir', tmp_path / 'work',
+                    check=False)
     assert proc.returncode == 1 and 'Traceback' not in proc.stderr
     assert "error: The config declares modality='b'" in proc.stderr
     assert not (tmp_path / 'work').exists()  # refused before anything ran
