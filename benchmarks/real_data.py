@@ -145,7 +145,8 @@ def parse_args(argv=None):
         help='MAE-pretrain on these converted files (any number, any '
         'skeleton formats, each read with the format it records; SPLIT '
         'omitted: every sample of the file) instead of the train split; '
-        'the target file is then probed / fine-tuned as usual')
+        'the target file is then probed / fine-tuned as usual; '
+        '--dataset-options and --pipeline-options reach every file')
     parser.add_argument(
         '--leave-one-out', action='store_true',
         help='pretrain on the --pretrain-on files other than the target '
@@ -321,8 +322,9 @@ def dataset_members(dataset: dict) -> List[Dict]:
             built = DATASETS.build(member)
             samples = len(built)
         except (OSError, ValueError, KeyError) as err:
+            reason = err.args[0] if isinstance(err, KeyError) else err
             raise SystemExit(f'error: {member["ann_file"]} (split '
-                             f'{member.get("split")}): {err}') from None
+                             f'{member.get("split")}): {reason}') from None
         found.append(dict(ann_file=member['ann_file'],
                           split=member.get('split'),
                           format=built.skeleton_format, samples=samples))
@@ -345,7 +347,8 @@ def write_pretrain_config(args, options: Dict[str, object]) -> str:
     with ``options`` merged, its train dataset (pipeline, preprocessing)
     repeated for every file as the members of a ``MixedFormatDataset``,
     each reading the format its file records; written to
-    ``<work-dir>/configs/mae_pretrain.py``."""
+    ``<work-dir>/configs/mae_pretrain.py`` once every file has been read
+    (:func:`dataset_members`)."""
     cfg = merged_config(PRETRAIN_CFG, options)
     template = cfg.train_dataloader.dataset
     members = []
@@ -357,6 +360,7 @@ def write_pretrain_config(args, options: Dict[str, object]) -> str:
                                         datasets=members)
     cfg.train_dataloader.sampler = dict(type='MixedFormatSampler',
                                         shuffle=True)
+    dataset_members(cfg.train_dataloader.dataset)
     path = osp.join(args.work_dir, 'configs', 'mae_pretrain.py')
     os.makedirs(osp.dirname(path), exist_ok=True)
     cfg.dump(path)

@@ -266,3 +266,18 @@ def test_iteration_epochs(real_data):
     assert real_data.iteration_epochs(1000, 227, 64, True) == (250, 4)
     # a prime number of iterations: one batch per epoch
     assert real_data.iteration_epochs(7, 500, 64, False) == (7, 1)
+
+
+def test_a_bad_pretraining_file_stops_before_anything_runs(tmp_path,
+                                                         two_layouts):
+    work = tmp_path / 'work'
+    run = run_tool(
+        'benchmarks/real_data.py', two_layouts['kinect20'], '--train-split',
+        'train', '--val-split', 'val', '--work-dir', work, '--stages', 'mae',
+        '--pretrain-on', two_layouts['kinect20'],
+        f'{two_layouts["ntu25"]}:no_such_split', check=False)
+    assert run.returncode == 1
+    assert run.stderr.strip().splitlines()[-1].startswith(
+        f'error: {two_layouts["ntu25"]} (split no_such_split): ')
+    assert "no split 'no_such_split'" in run.stderr
+    assert not work.exists()
