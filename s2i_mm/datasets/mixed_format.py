@@ -81,8 +81,9 @@ class MixedFormatSampler(DefaultSampler):
     the member's samples in a random order without repetition (cycling
     through a member before repeating any of its samples). The draw depends
     on ``seed`` and the epoch only; ranks take interleaved slices of it, as
-    mmengine's ``DefaultSampler`` does. Any other dataset is drawn from
-    uniformly.
+    mmengine's ``DefaultSampler`` does. Any other dataset is one member
+    (its samples in random order, cycled: ``num_samples`` sets the epoch
+    length of a plain dataset).
 
     Args:
         dataset: The dataset.
@@ -116,7 +117,11 @@ class MixedFormatSampler(DefaultSampler):
         rng = np.random.default_rng([self.seed, self.epoch])
         dataset = self.dataset
         if not hasattr(dataset, 'member_probabilities'):
-            return rng.integers(0, len(dataset), self.epoch_size).tolist()
+            # one member: its samples in random order, cycled
+            cycles = math.ceil(self.epoch_size / max(1, len(dataset)))
+            return np.concatenate(
+                [rng.permutation(len(dataset)) for _ in range(cycles)]
+            )[:self.epoch_size].tolist()
         probs = dataset.member_probabilities()
         members = rng.choice(len(probs), self.epoch_size, p=probs)
         starts = np.concatenate([[0], dataset.cumulative_sizes[:-1]])

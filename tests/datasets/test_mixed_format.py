@@ -61,6 +61,19 @@ def test_sampler_follows_weights_and_is_deterministic(tmp_path):
     assert abs(share - 6 / 36) < 0.03
 
 
+def test_sampler_cycles_a_plain_dataset(tmp_path):
+    """``num_samples`` sets the epoch length of a plain dataset; its
+    samples come in random order, each once before any repeats."""
+    big, _ = _members(tmp_path)
+    plain = SkeletonDataset(big, cache=False)
+    draw = _draw(plain, seed=0, epoch=0, num_samples=75)
+    assert len(draw) == 75
+    assert sorted(draw[:30]) == sorted(draw[30:60]) == list(range(30))
+    assert len(set(draw[60:])) == 15
+    assert draw[:30] != list(range(30))
+    assert draw == _draw(plain, seed=0, epoch=0, num_samples=75)
+
+
 def test_sampler_registered_and_ranks_partition(tmp_path, monkeypatch):
     big, small = _members(tmp_path)
     mixed = MixedFormatDataset(

@@ -4,7 +4,9 @@
 # NW-UCLA cross-view (tools/data/convert_nw_ucla.py); benchmarks/real_data.py
 # points every loader at any converted dataset. Every value marked ours was
 # chosen by measurement on NW-UCLA cross-view (docs/benchmarks.md, "Real
-# data"; one seed, on the protocol's test view: it has no validation split).
+# data"; one seed, on the protocol's test view, before the converted files
+# had validation splits; later choices: docs/benchmarks.md, "Universal
+# pretraining on real data (dev-val)").
 _base_ = [
     '../../_base_/datasets/s2i_skeleton.py',
     '../../_base_/default_runtime.py',
