@@ -76,20 +76,20 @@ S2V = 'projects/skeleton2vec/configs/'
 SMAE = 'projects/skeletonmae/configs/'
 
 #: iterations (at the batch size, 64) of each role, per budget. ``small``
-#: fits the league on the three dev sets (NW-UCLA, MSR-Action3D,
-#: UTD-MHAD) in about 45 CPU minutes of one core: a GCN training step
-#: costs ~28x an S2I one per sample and its 10-clip test ~30x (measured
-#: with benchmarks/gcn_step_time.py, docs/benchmarks.md), so the GCNs get
-#: 30 iterations (about 2 epochs of NW-UCLA) and the S2I ViT is also
-#: trained for those 30 (same iterations) besides its own 200 (still less
-#: CPU time than the GCNs' 30); each pretraining gets 300, every probe 100.
-#: ``recipe`` is the S2I CPU recipe's epochs on NW-UCLA cross-view (1,020
-#: sequences, 16 iterations per epoch): MAE 300, probes 50, supervised and
-#: fine-tuning 100; the GCNs as the supervised ViT (about 7 CPU hours per
-#: dataset).
+#: is sized for the league on the three dev sets (NW-UCLA, MSR-Action3D,
+#: UTD-MHAD) within about an hour of one shared core: a GCN training step
+#: costs ~28x an S2I one per sample and a test clip ~30x (measured with
+#: benchmarks/gcn_step_time.py, docs/benchmarks.md), so the GCNs get 20
+#: iterations (the 2 epochs minimum on NW-UCLA: 32) and the S2I ViT is
+#: also trained for those 20 (same iterations) besides its own 150 (still
+#: less CPU time than the GCN's 20); each pretraining gets 200, every
+#: probe 100. ``recipe`` is the S2I CPU recipe's epochs on NW-UCLA
+#: cross-view (1,020 sequences, 16 iterations per epoch): MAE 300, probes
+#: 50, supervised and fine-tuning 100; the GCNs as the supervised ViT
+#: (several CPU hours per dataset).
 BUDGETS = {
-    'small': dict(pretrain=300, probe=100, finetune=200, supervised=200,
-                  gcn=30),
+    'small': dict(pretrain=200, probe=100, finetune=150, supervised=150,
+                  gcn=20),
     'recipe': dict(pretrain=4800, probe=750, finetune=1600,
                    supervised=1600, gcn=1600),
 }
@@ -201,6 +201,10 @@ def parse_args(argv=None):
     parser.add_argument('--rows', nargs='+', choices=ROW_KEYS,
                         help='rows to run (default: every default row); '
                         'a fusion row needs its streams')
+    parser.add_argument(
+        '--test-clips', type=int, default=None,
+        help='clips per test sample of every row (default: the configs\' '
+        '10); a GCN test clip costs ~30x an S2I one')
     parser.add_argument('--batch-size', type=int, default=64,
                         help='training batch size of every run')
     parser.add_argument('--work-dir', default='work_dirs/league')
@@ -234,6 +238,8 @@ def parse_args(argv=None):
                          '--rows')
     if args.batch_size < 2 or args.lanes < 1 or args.threads < 1:
         parser.error('need --batch-size >= 2, --lanes >= 1, --threads >= 1')
+    if args.test_clips is not None and args.test_clips < 1:
+        parser.error('--test-clips must be >= 1')
     if args.in_process and args.lanes != 1:
         parser.error('--in-process runs one tool at a time: --lanes 1')
     return args
@@ -317,6 +323,22 @@ def data_options(args, facts: Dict, train_only: bool = False) -> Dict:
                         prefix + 'split': split,
                         prefix + 'skeleton_format': facts['format']})
     options['train_dataloader.batch_size'] = args.batch_size
+    return options
+
+
+def clip_options(config: str, clips: Optional[int]) -> Dict:
+    """Overrides setting the clips per test sample of ``config``'s val
+    and test pipelines (their first step samples the frames)."""
+    if clips is None:
+        return {}
+    cfg = _config(config)
+    options = {}
+    for loader in ('val_dataloader', 'test_dataloader'):
+        first = cfg[loader].dataset.pipeline[0]
+        if not first.type.endswith('SampleFrames'):
+            raise SystemExit(f'error: {config}: the {loader} pipeline does '
+                             'not start with frame sampling')
+        options[f'{loader}.dataset.pipeline.0.num_clips'] = clips
     return options
 
 
@@ -429,6 +451,7 @@ class League:
                 self.pretrain_plan[row.pretrain]['checkpoint']
         common = {**data_options(self.args, self.facts),
                   **format_options(row.family, self.facts, row.config),
+                  **clip_options(row.config, self.args.test_clips),
                   **self.user, **schedule(row.config, epochs), **extra}
         # no validation during training: tools/test.py tests once
         train = cfg_options({**common, 'train_cfg.val_begin': epochs + 1})
@@ -683,7 +706,8 @@ def main(argv=None) -> int:
     title = (f'{osp.basename(args.ann_file)} ({facts["format"]}): '
              f'{args.train_split} -> {args.test_split}, budget '
              f'{args.budget} (iterations of batch {args.batch_size}: '
-             + ', '.join(f'{k} {v}' for k, v in plan.items()) + ')')
+             + ', '.join(f'{k} {v}' for k, v in plan.items()) +
+             f'; {args.test_clips or 10} test clips)')
     console.print(rich_table(results, title))
     summary = {
         'ann_file': osp.abspath(args.ann_file),
@@ -691,7 +715,8 @@ def main(argv=None) -> int:
         'format': facts['format'], 'num_classes': facts['num_classes'],
         'split_sizes': facts['split_sizes'],
         'budget': args.budget, 'iters': plan,
-        'batch_size': args.batch_size, 'seed': args.seed,
+        'batch_size': args.batch_size, 'test_clips': args.test_clips or 10,
+        'seed': args.seed,
         'threads': args.threads, 'lanes': args.lanes,
         'cfg_options': args.cfg_options,
         'commit': git_commit(REPO),

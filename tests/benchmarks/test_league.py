@@ -98,8 +98,9 @@ def test_every_row_through_the_tools(tmp_path, tiny_file, league):
         assert f'from path: {ckpt}' in (work / 'logs' /
                                         f'{key}.log').read_text()
         assert results[key]['pretrain'] == pre
-        assert results[key]['pretrain_iters'] == 3 * math.ceil(
-            sizes['train'] / BATCH)  # 3 iterations -> 1 -> 2 epochs of 3
+        # 3 iterations: 1 epoch of 3 batches -> at least 2 epochs
+        assert results[key]['pretrain_iters'] == 2 * math.ceil(
+            sizes['train'] / BATCH)
     for key in ('s2i_random_probe', 's2i_supervised', 'stgcnpp'):
         assert 'Loads checkpoint' not in (work / 'logs' /
                                           f'{key}.log').read_text()
