@@ -3,7 +3,8 @@ and against the GCNs, through the real tools, at fixed iteration budgets.
 
 For an annotation ``.pkl`` (any skeleton format) and a train / test split
 pair, every row is trained by ``tools/train.py`` on the train split and
-tested by ``tools/test.py`` on the test split (10 clips, scores dumped);
+tested by ``tools/test.py`` on the test split (the configs' 10 clips per
+sample, or ``--test-clips``; scores dumped);
 its top-1 / top-5 / mean class accuracy are the ones ``tools/test.py``
 logged (``s2i_mm.apis.tool_jobs.read_test_metrics``), its parameters the
 ones ``tools/analysis/count_parameters.py`` counts from the run's own
@@ -24,9 +25,10 @@ probe, fine-tuning, supervised, GCN), the same for every dataset; each
 run gets the whole epochs closest to it on its split (at least 2), and
 the table gives the iterations it ran. One lane runs one tool at a time
 (``--lanes 2`` runs two side by side), one torch thread each
-(``--threads``). Output: a rich table, ``<work-dir>/league.md`` (markdown)
-and ``<work-dir>/results.json``, whose content is also the last line
-printed.
+(``--threads``); ``--in-process`` runs the tools' ``main(argv)`` in this
+process instead of child processes (no start-up cost per tool).
+Output: a rich table, ``<work-dir>/league.md`` (markdown) and
+``<work-dir>/results.json``, whose content is also the last line printed.
 
 Example (NW-UCLA cross-view; docs/benchmarks.md, "League on the three dev
 sets")::
@@ -67,6 +69,7 @@ from s2i_mm.apis.tool_jobs import (
     tool,
     write_json,
 )
+from s2i_mm.fileio.atomic import atomic_path
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -723,7 +726,8 @@ def main(argv=None) -> int:
         'rows': results,
         'wall_time_s': round(wall, 1),
     }
-    with open(osp.join(args.work_dir, 'league.md'), 'w') as f:
+    with atomic_path(osp.join(args.work_dir, 'league.md')) as tmp, open(
+            tmp, 'w') as f:
         f.write(markdown(results, title))
     write_json(osp.join(args.work_dir, 'results.json'), summary)
     print(json.dumps(summary), flush=True)
