@@ -92,12 +92,14 @@ def test_found_the_configs():
                if 's2i_diffmae/benchmarks' in n}
     assert diffmae <= {osp.basename(n) for n in names
                        if 's2i_mae/benchmarks' in n}
-    assert sum(n.startswith('projects/skeleton2vec/') for n in names) == 5
+    # each peer: synthetic pretraining, probe, random-init probe, NTU (or
+    # not), and the CPU recipe's scale on sequences (benchmarks/league.py)
+    assert sum(n.startswith('projects/skeleton2vec/') for n in names) == 7
     # GCNs: STGCN++ (joint, bone, motion) and ST-GCN, at the CPU recipe's
     # scale and at mmaction2's NTU-60 scale
     assert sum(n.startswith('configs/gcn_cpu/') for n in names) == 4
     assert sum(n.startswith('configs/gcn/') for n in names) == 4
-    assert sum(n.startswith('projects/skeletonmae/') for n in names) == 3
+    assert sum(n.startswith('projects/skeletonmae/') for n in names) == 5
 
 
 @pytest.mark.e2e  # builds the paper's full-size networks

@@ -18,7 +18,9 @@ modality = 'j'
 to_gcn_input = [
     dict(type='SkeletonModality', modalities=modality),
     dict(type='FormatGCNInput', num_person=num_person),
-    dict(type='PackActionInputs'),
+    # the sample names go into tools/test.py --dump files, which
+    # tools/analysis/fuse_scores.py aligns by name (the streams' fusion)
+    dict(type='PackActionInputs', meta_keys=('sample_idx', 'frame_dir')),
 ]
 train_pipeline = [
     dict(type='FastUniformSampleFrames', clip_len=_base_.clip_len,

@@ -1,0 +1,738 @@
+"""A league table on a converted skeleton dataset: S2I against its peers
+and against the GCNs, through the real tools, at fixed iteration budgets.
+
+For an annotation ``.pkl`` (any skeleton format) and a train / test split
+pair, every row is trained by ``tools/train.py`` on the train split and
+tested by ``tools/test.py`` on the test split (the configs' 10 clips per
+sample, or ``--test-clips``; scores dumped);
+its top-1 / top-5 / mean class accuracy are the ones ``tools/test.py``
+logged (``s2i_mm.apis.tool_jobs.read_test_metrics``), its parameters the
+ones ``tools/analysis/count_parameters.py`` counts from the run's own
+config. The rows (``--rows``; the optional ones are not run by default):
+
+- S2I-MAE (``configs/s2i_mae_cpu/``): linear probe and fine-tuning of one
+  MAE pretraining; a random-init probe; supervised from scratch, at its
+  own budget and at the GCNs' iterations;
+- the GCNs (``configs/gcn_cpu/``): ST-GCN and STGCN++ (joint), from
+  scratch on the dataset's own graph; optional: STGCN++ bone and motion
+  and the three streams' score fusion (``tools/analysis/fuse_scores.py``,
+  equal weights: there is no held-out split to search them on);
+- the peers of ``projects/`` on sequences of the same data: Skeleton2vec
+  and SkeletonMAE pretraining, each with the same linear probe.
+
+A budget (``--budget``) is an iteration count per role (pretraining,
+probe, fine-tuning, supervised, GCN), the same for every dataset; each
+run gets the whole epochs closest to it on its split (at least 2), and
+the table gives the iterations it ran. One lane runs one tool at a time
+(``--lanes 2`` runs two side by side), one torch thread each
+(``--threads``); ``--in-process`` runs the tools' ``main(argv)`` in this
+process instead of child processes (no start-up cost per tool).
+Output: a rich table, ``<work-dir>/league.md`` (markdown) and
+``<work-dir>/results.json``, whose content is also the last line printed.
+
+Example (NW-UCLA cross-view; docs/benchmarks.md, "League on the three dev
+sets")::
+
+    nice -n 10 python benchmarks/league.py data/nw_ucla/nw_ucla.pkl \\
+        --train-split xview_train --test-split xview_val --budget small
+"""
+import argparse
+import contextlib
+import importlib.util
+import json
+import math
+import os
+import os.path as osp
+import resource
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from s2i_mm.apis.tool_jobs import (
+    Step,
+    StepFailed,
+    StepRunner,
+    StepTime,
+    cfg_options,
+    fit_schedule,
+    git_commit,
+    progress_columns,
+    read_test_metrics,
+    repo_path,
+    show,
+    tail,
+    tool,
+    write_json,
+)
+from s2i_mm.fileio.atomic import atomic_path
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+S2I = 'configs/s2i_mae_cpu/'
+GCN = 'configs/gcn_cpu/'
+S2V = 'projects/skeleton2vec/configs/'
+SMAE = 'projects/skeletonmae/configs/'
+
+#: iterations (at the batch size, 64) of each role, per budget. ``small``
+#: is sized for the league on the three dev sets (NW-UCLA, MSR-Action3D,
+#: UTD-MHAD) within about an hour of one shared core: a GCN training step
+#: costs ~28x an S2I one per sample and a test clip ~30x (measured with
+#: benchmarks/gcn_step_time.py, docs/benchmarks.md), so the GCNs get 20
+#: iterations (the 2 epochs minimum on NW-UCLA: 32) and the S2I ViT is
+#: also trained for those 20 (same iterations) besides its own 150 (still
+#: less CPU time than the GCN's 20); each pretraining gets 200, every
+#: probe 100. ``recipe`` is the S2I CPU recipe's epochs on NW-UCLA
+#: cross-view (1,020 sequences, 16 iterations per epoch): MAE 300, probes
+#: 50, supervised and fine-tuning 100; the GCNs as the supervised ViT
+#: (several CPU hours per dataset).
+BUDGETS = {
+    'small': dict(pretrain=200, probe=100, finetune=150, supervised=150,
+                  gcn=20),
+    'recipe': dict(pretrain=4800, probe=750, finetune=1600,
+                   supervised=1600, gcn=1600),
+}
+
+
+@dataclass
+class Pretraining:
+    """A self-supervised pretraining that probe rows start from."""
+    key: str
+    title: str
+    config: str
+    family: str
+    budget: str = 'pretrain'
+
+
+@dataclass
+class Row:
+    """One line of the league.
+
+    Attributes:
+        key (str): Short name (folders, JSON keys, ``--rows``).
+        title (str): Name in the table.
+        family (str): ``s2i``, ``gcn``, ``skeleton2vec`` or ``skeletonmae``
+            (which options set the format and the head).
+        config (str): Training config (none for a fusion row).
+        budget (str): Key of :data:`BUDGETS` giving its iterations.
+        pretrain (str, optional): Key of the pretraining it starts from.
+        options (dict): Its own ``--cfg-options``.
+        fuse (list[str]): For a score-fusion row, the rows it fuses.
+        default (bool): Run without ``--rows``.
+    """
+    key: str
+    title: str
+    family: str
+    config: Optional[str] = None
+    budget: str = 'supervised'
+    pretrain: Optional[str] = None
+    options: Dict[str, object] = field(default_factory=dict)
+    fuse: List[str] = field(default_factory=list)
+    default: bool = True
+
+
+PRETRAININGS = {
+    p.key: p for p in (
+        Pretraining('s2i_mae', 'S2I-MAE',
+                    S2I + 'mae_vit-w128-p8_1xb64-300e_s2i32-cpu.py', 's2i'),
+        Pretraining('skeleton2vec', 'Skeleton2vec',
+                    S2V + 'skeleton2vec_skt-w128-l4_1xb64-300e_seq32-cpu.py',
+                    'skeleton2vec'),
+        Pretraining('skeletonmae', 'SkeletonMAE',
+                    SMAE + 'skeletonmae_gin-w128-l3_1xb64-300e_seq32-cpu.py',
+                    'skeletonmae'),
+    )
+}
+NO_INIT = {'model.backbone.init_cfg': None}
+ROWS = [
+    Row('s2i_mae_probe', 'S2I-MAE, linear probe', 's2i',
+        S2I + 'vit-w128-p8_linear-1xb64-50e_s2i32-cpu.py', 'probe',
+        pretrain='s2i_mae'),
+    Row('s2i_mae_finetune', 'S2I-MAE, fine-tuned', 's2i',
+        S2I + 'vit-w128-p8_ft-1xb64-100e_s2i32-cpu.py', 'finetune',
+        pretrain='s2i_mae'),
+    Row('s2i_random_probe', 'S2I ViT random init, linear probe', 's2i',
+        S2I + 'vit-w128-p8_linear-1xb64-50e_s2i32-cpu.py', 'probe',
+        options=NO_INIT),
+    Row('s2i_supervised', 'S2I ViT, supervised from scratch', 's2i',
+        S2I + 'vit-w128-p8_scratch-1xb64-100e_s2i32-cpu.py', 'supervised'),
+    Row('s2i_supervised_gcn', 'S2I ViT, supervised, GCN iterations', 's2i',
+        S2I + 'vit-w128-p8_scratch-1xb64-100e_s2i32-cpu.py', 'gcn'),
+    Row('stgcnpp', 'STGCN++ joint, supervised', 'gcn',
+        GCN + 'stgcnpp_1xb64-joint-100e_gcn32-cpu.py', 'gcn'),
+    Row('stgcn', 'ST-GCN joint, supervised', 'gcn',
+        GCN + 'stgcn_1xb64-joint-100e_gcn32-cpu.py', 'gcn'),
+    Row('stgcnpp_bone', 'STGCN++ bone, supervised', 'gcn',
+        GCN + 'stgcnpp_1xb64-bone-100e_gcn32-cpu.py', 'gcn', default=False),
+    Row('stgcnpp_motion', 'STGCN++ motion, supervised', 'gcn',
+        GCN + 'stgcnpp_1xb64-motion-100e_gcn32-cpu.py', 'gcn',
+        default=False),
+    Row('stgcnpp_3s', 'STGCN++ joint + bone + motion, score fusion', 'gcn',
+        fuse=['stgcnpp', 'stgcnpp_bone', 'stgcnpp_motion'], default=False),
+    Row('skeleton2vec_probe', 'Skeleton2vec, linear probe', 'skeleton2vec',
+        S2V + 'skt-w128-l4_linear-1xb64-50e_seq32-cpu.py', 'probe',
+        pretrain='skeleton2vec'),
+    Row('skeletonmae_probe', 'SkeletonMAE, linear probe', 'skeletonmae',
+        SMAE + 'gin-w128-l3_linear-1xb64-50e_seq32-cpu.py', 'probe',
+        pretrain='skeletonmae'),
+]
+ROW_KEYS = [r.key for r in ROWS]
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='S2I-MAE, its peers of projects/ and mmaction2 GCNs '
+        'on one converted skeleton dataset, through the real tools, at '
+        'fixed iteration budgets')
+    parser.add_argument('ann_file', help='annotation .pkl or packed store')
+    parser.add_argument('--train-split', required=True)
+    parser.add_argument('--test-split', required=True)
+    parser.add_argument(
+        '--format', default=None,
+        help='skeleton format (name or spec file); default: the one the '
+        'file records')
+    parser.add_argument('--budget', choices=sorted(BUDGETS),
+                        default='small')
+    parser.add_argument(
+        '--iters', nargs='+', default=[], metavar='ROLE=N',
+        help='override the budget\'s iterations of a role (pretrain, '
+        'probe, finetune, supervised, gcn), e.g. gcn=100')
+    parser.add_argument('--rows', nargs='+', choices=ROW_KEYS,
+                        help='rows to run (default: every default row); '
+                        'a fusion row needs its streams')
+    parser.add_argument(
+        '--test-clips', type=int, default=None,
+        help='clips per test sample of every row (default: the configs\' '
+        '10); a GCN test clip costs ~30x an S2I one')
+    parser.add_argument('--batch-size', type=int, default=64,
+                        help='training batch size of every run')
+    parser.add_argument('--work-dir', default='work_dirs/league')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--threads', type=int, default=1,
+                        help='torch threads per tool process')
+    parser.add_argument('--lanes', type=int, default=1,
+                        help='tool processes side by side')
+    parser.add_argument(
+        '--in-process', action='store_true',
+        help='run every tool\'s main(argv) in this process, one at a '
+        'time (no start-up cost per tool; times exclude it)')
+    parser.add_argument(
+        '--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
+        help='config overrides passed to every training and test')
+    args = parser.parse_args(argv)
+    args.iter_plan = dict(BUDGETS[args.budget])
+    for option in args.iters:
+        role, _, value = option.partition('=')
+        if role not in args.iter_plan or not value.isdigit() or int(
+                value) < 1:
+            parser.error(f'--iters takes ROLE=N with ROLE in '
+                         f'{sorted(args.iter_plan)} and N >= 1, got '
+                         f'{option!r}')
+        args.iter_plan[role] = int(value)
+    args.rows = args.rows or [r.key for r in ROWS if r.default]
+    for row in ROWS:
+        missing = [k for k in row.fuse if k not in args.rows]
+        if row.key in args.rows and missing:
+            parser.error(f'row {row.key} fuses {missing}: add them to '
+                         '--rows')
+    if args.batch_size < 2 or args.lanes < 1 or args.threads < 1:
+        parser.error('need --batch-size >= 2, --lanes >= 1, --threads >= 1')
+    if args.test_clips is not None and args.test_clips < 1:
+        parser.error('--test-clips must be >= 1')
+    if args.in_process and args.lanes != 1:
+        parser.error('--in-process runs one tool at a time: --lanes 1')
+    return args
+
+
+def dataset_facts(ann_file: str, fmt: Optional[str], splits) -> Dict:
+    """Format, its joint count, class count and split sizes of a
+    converted dataset.
+
+    Raises:
+        SystemExit: No format recorded or given, or a split missing.
+    """
+    from s2i_mm.fileio.annotation import load_annotation_file
+    from s2i_mm.fileio.store import SkeletonStore, is_store
+    from s2i_mm.formats import get_format
+    if is_store(ann_file):
+        store = SkeletonStore(ann_file)
+        recorded, classes, split = (store.skeleton_format, store.classes,
+                                    store.split)
+        labels = [int(x) for x in store.labels]
+    else:
+        data = load_annotation_file(ann_file)
+        recorded, classes = data.get('skeleton_format'), data.get('classes')
+        split = data.get('split') or {}
+        labels = [int(a['label']) for a in data['annotations']]
+    name = fmt or recorded
+    if name is None:
+        raise SystemExit(f'error: {ann_file} records no skeleton format; '
+                         'pass --format')
+    for s in splits:
+        if s not in split:
+            raise SystemExit(f'error: {ann_file} has no split {s!r} (it '
+                             f'has {sorted(split)})')
+    import s2i_mm
+    s2i_mm.register_all_modules(init_default_scope=False)
+    return dict(format=name, num_joints=get_format(name).num_joints,
+                num_classes=len(classes) if classes else max(labels) + 1,
+                split_sizes={s: len(split[s]) for s in splits})
+
+
+def _config(path: str):
+    from mmengine.config import Config
+    return Config.fromfile(osp.join(REPO, path), import_custom_modules=False)
+
+
+def epochs_for(config: str, iters: int, samples: int,
+               batch_size: int) -> tuple:
+    """Whole epochs closest to ``iters`` iterations (at least 2) of
+    ``samples`` at ``batch_size`` (dropping a last partial batch if the
+    config does), and the iterations they are."""
+    cfg = _config(config)
+    drop_last = cfg.train_dataloader.get('drop_last', False)
+    per_epoch = (samples // batch_size if drop_last else
+                 math.ceil(samples / batch_size))
+    if per_epoch < 1:
+        raise SystemExit(f'error: {samples} training samples make no batch '
+                         f'of {batch_size}')
+    epochs = max(2, round(iters / per_epoch))
+    return epochs, epochs * per_epoch
+
+
+def schedule(config: str, epochs: int) -> Dict:
+    """Overrides fitting ``config``'s schedule to ``epochs``: warm-up +
+    cosine (``fit_schedule``) or the GCNs' cosine alone."""
+    cfg = _config(config)
+    if len(cfg.param_scheduler) == 1:
+        return {'train_cfg.max_epochs': epochs,
+                'param_scheduler.0.T_max': epochs,
+                'default_hooks.checkpoint.interval': epochs}
+    return fit_schedule(config, epochs)
+
+
+def data_options(args, facts: Dict, train_only: bool = False) -> Dict:
+    """Point the loaders at the dataset, its splits and its format."""
+    options = {}
+    loaders = (('train', args.train_split), ('val', args.test_split),
+               ('test', args.test_split))
+    for loader, split in loaders[:1] if train_only else loaders:
+        prefix = f'{loader}_dataloader.dataset.'
+        options.update({prefix + 'ann_file': osp.abspath(args.ann_file),
+                        prefix + 'split': split,
+                        prefix + 'skeleton_format': facts['format']})
+    options['train_dataloader.batch_size'] = args.batch_size
+    return options
+
+
+def clip_options(config: str, clips: Optional[int]) -> Dict:
+    """Overrides setting the clips per test sample of ``config``'s val
+    and test pipelines (their first step samples the frames)."""
+    if clips is None:
+        return {}
+    cfg = _config(config)
+    options = {}
+    for loader in ('val_dataloader', 'test_dataloader'):
+        first = cfg[loader].dataset.pipeline[0]
+        if not first.type.endswith('SampleFrames'):
+            raise SystemExit(f'error: {config}: the {loader} pipeline does '
+                             'not start with frame sampling')
+        options[f'{loader}.dataset.pipeline.0.num_clips'] = clips
+    return options
+
+
+def format_options(family: str, facts: Dict, config: str,
+                   pretraining: bool = False) -> Dict:
+    """Overrides fitting a model of ``family`` to the dataset's format and
+    classes."""
+    fmt, joints = facts['format'], facts['num_joints']
+    options = {}
+    if not pretraining:
+        head = 'cls_head' if family == 'gcn' else 'head'
+        options[f'model.{head}.num_classes'] = facts['num_classes']
+    if family == 'gcn':
+        options['model.backbone.graph_cfg.layout'] = fmt
+    elif family == 'skeleton2vec':
+        options['model.backbone.num_joints'] = joints
+        if pretraining:
+            segments = _config(config).model.neck.grid[0]
+            options['model.neck.grid'] = f'({segments},{joints})'
+    elif family == 'skeletonmae':
+        parts = ('backbone', 'neck', 'head') if pretraining else (
+            'backbone', )
+        options.update({f'model.{p}.skeleton_format': fmt for p in parts})
+    return options
+
+
+def user_options(options: List[str]) -> Dict[str, str]:
+    pairs = {}
+    for option in options:
+        key, sep, value = option.partition('=')
+        if not sep:
+            raise SystemExit(f'error: expected KEY=VALUE, got {option!r}')
+        pairs[key] = value
+    return pairs
+
+
+class League:
+    """The steps of a league run and where their results are.
+
+    Attributes:
+        groups (list[list[Step]]): Steps that must run in order (a
+            pretraining and the rows starting from it; a fusion and its
+            streams), one group per list.
+        plan (dict): Per row, its work folders, epochs and iterations.
+    """
+
+    def __init__(self, args, facts: Dict) -> None:
+        self.args, self.facts = args, facts
+        self.work = args.work_dir
+        self.user = user_options(args.cfg_options)
+        self.train_samples = facts['split_sizes'][args.train_split]
+        self.plan: Dict[str, Dict] = {}
+        self.pretrain_plan: Dict[str, Dict] = {}
+        self.groups: List[List[Step]] = []
+        rows = [r for r in ROWS if r.key in args.rows]
+        for key, pre in PRETRAININGS.items():
+            mine = [r for r in rows if r.pretrain == key]
+            if mine:
+                self.groups.append(
+                    [self._pretrain(pre)] +
+                    [s for r in mine for s in self._row(r)])
+        fusions = [r for r in rows if r.fuse]
+        streams = {k for r in fusions for k in r.fuse}
+        stream_steps = [s for r in rows if r.key in streams
+                        for s in self._row(r)]
+        if fusions:
+            self.groups.append(
+                stream_steps + [self._fusion(r) for r in fusions])
+        for row in rows:
+            if not row.pretrain and not row.fuse and row.key not in streams:
+                self.groups.append(self._row(row))
+        self.groups.sort(key=len, reverse=True)
+        self.count_step = Step(
+            'count parameters',
+            tool('tools/analysis/count_parameters.py',
+                 *(osp.join(self.work, 'configs', f'{r.key}.py')
+                   for r in rows if not r.fuse), '--out',
+                 osp.join(self.work, 'parameters.json')),
+            self._log('count_parameters'))
+
+    def _log(self, name):
+        return osp.join(self.work, 'logs', f'{name}.log')
+
+    def _epochs(self, config, role):
+        return epochs_for(config, self.args.iter_plan[role],
+                          self.train_samples, self.args.batch_size)
+
+    def _pretrain(self, pre: Pretraining) -> Step:
+        epochs, iters = self._epochs(pre.config, pre.budget)
+        work = osp.join(self.work, pre.key)
+        options = cfg_options({
+            **data_options(self.args, self.facts, train_only=True),
+            **format_options(pre.family, self.facts, pre.config, True),
+            **self.user, **schedule(pre.config, epochs)})
+        self.pretrain_plan[pre.key] = dict(
+            epochs=epochs, iters=iters, work_dir=work,
+            checkpoint=osp.join(work, f'epoch_{epochs}.pth'))
+        return Step(f'{pre.key}: pretrain',
+                    tool('tools/train.py', pre.config, '--work-dir', work,
+                         '--seed', self.args.seed, *options),
+                    self._log(pre.key), epochs=epochs)
+
+    def _row(self, row: Row) -> List[Step]:
+        epochs, iters = self._epochs(row.config, row.budget)
+        train_dir = osp.join(self.work, row.key)
+        test_dir = osp.join(self.work, f'test_{row.key}')
+        extra = dict(row.options)
+        if row.pretrain:
+            extra['model.backbone.init_cfg.checkpoint'] = \
+                self.pretrain_plan[row.pretrain]['checkpoint']
+        common = {**data_options(self.args, self.facts),
+                  **format_options(row.family, self.facts, row.config),
+                  **clip_options(row.config, self.args.test_clips),
+                  **self.user, **schedule(row.config, epochs), **extra}
+        # no validation during training: tools/test.py tests once
+        train = cfg_options({**common, 'train_cfg.val_begin': epochs + 1})
+        test = cfg_options(common)
+        ckpt = osp.join(train_dir, f'epoch_{epochs}.pth')
+        dump = osp.join(test_dir, 'scores.pkl')
+        self.plan[row.key] = dict(epochs=epochs, iters=iters,
+                                  train_dir=train_dir, test_dir=test_dir,
+                                  dump=dump, config=row.config)
+        # the run's config as the tools saw it, for count_parameters.py
+        self.plan[row.key]['saved_config'] = osp.join(
+            train_dir, osp.basename(row.config))
+        return [
+            Step(f'{row.key}: train',
+                 tool('tools/train.py', row.config, '--work-dir', train_dir,
+                      '--seed', self.args.seed, *train),
+                 self._log(row.key), epochs=epochs),
+            Step(f'{row.key}: test',
+                 tool('tools/test.py', row.config, ckpt, '--work-dir',
+                      test_dir, '--dump', dump, *test),
+                 self._log(f'test_{row.key}')),
+        ]
+
+    def _fusion(self, row: Row) -> Step:
+        dumps = [self.plan[k]['dump'] for k in row.fuse]
+        self.plan[row.key] = dict(fuse=row.fuse,
+                                  log=self._log(row.key))
+        return Step(f'{row.key}: fuse',
+                    tool('tools/analysis/fuse_scores.py', *dumps, '--names',
+                         *row.fuse),
+                    self._log(row.key))
+
+    def lanes(self) -> List[List[Step]]:
+        """The groups spread over ``--lanes`` lanes (longest first)."""
+        lanes = [[] for _ in range(min(self.args.lanes, len(self.groups)))]
+        for i, group in enumerate(self.groups):
+            lanes[i % len(lanes)].extend(group)
+        return lanes
+
+
+class InProcessRunner(StepRunner):
+    """A :class:`StepRunner` that runs each step's tool as its
+    ``main(argv)`` in this process, one step at a time, output to the
+    step's log; CPU time is this process's (``getrusage``)."""
+
+    def __init__(self, progress: Progress, threads: int) -> None:
+        super().__init__(progress, threads)
+        import torch
+        torch.set_num_threads(threads)
+        if REPO not in sys.path:  # projects/ configs import their models
+            sys.path.insert(0, REPO)
+        self.modules = {}
+        self.last_start = None
+
+    def _main(self, script: str):
+        if script not in self.modules:
+            name = 'league_' + osp.splitext(osp.basename(script))[0]
+            spec = importlib.util.spec_from_file_location(
+                name, osp.join(REPO, script))
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            self.modules[script] = module
+        return self.modules[script].main
+
+    def _distinct_second(self) -> None:
+        """mmengine names a run's logger and message hub after the second
+        it started in: two runs in one second would share them."""
+        while time.strftime('%Y%m%d_%H%M%S') == self.last_start:
+            time.sleep(0.05)
+        self.last_start = time.strftime('%Y%m%d_%H%M%S')
+
+    def run(self, step: Step) -> None:
+        if id(step) not in self.tasks:
+            self.add(step)
+        task = self.tasks[id(step)]
+        self.progress.console.print(
+            f'$ {show(step.cmd)}', style='dim', highlight=False,
+            markup=False, soft_wrap=True)
+        self.progress.start_task(task)
+        os.makedirs(osp.dirname(step.log) or '.', exist_ok=True)
+        main = self._main(step.cmd[1])
+        self._distinct_second()
+        wall, usage = time.perf_counter(), resource.getrusage(
+            resource.RUSAGE_SELF)
+        with open(step.log, 'w') as log, contextlib.redirect_stdout(
+                log), contextlib.redirect_stderr(log):
+            try:
+                status = main([str(a) for a in step.cmd[2:]])
+                code = status if isinstance(status, int) else 0
+            except SystemExit as exit:
+                code = exit.code if isinstance(exit.code, int) else (
+                    1 if exit.code else 0)
+        end = resource.getrusage(resource.RUSAGE_SELF)
+        self.times[step.title] = StepTime(
+            time.perf_counter() - wall,
+            end.ru_utime + end.ru_stime - usage.ru_utime - usage.ru_stime)
+        if code != 0:
+            raise StepFailed(f'{step.title} failed (exit code {code}); the '
+                             f'end of {step.log}:\n{tail(step.log)}')
+        self.progress.update(task, completed=step.epochs or 1,
+                             total=step.epochs or 1)
+
+
+def copy_configs(league: League) -> None:
+    """Copy each run's saved config (what ``tools/train.py`` ran) to
+    ``<work-dir>/configs/<row>.py`` for ``count_parameters.py``."""
+    import shutil
+    folder = osp.join(league.work, 'configs')
+    os.makedirs(folder, exist_ok=True)
+    for key, plan in league.plan.items():
+        if 'saved_config' in plan:
+            shutil.copyfile(plan['saved_config'],
+                            osp.join(folder, f'{key}.py'))
+
+
+def fusion_metrics(log: str) -> Dict[str, float]:
+    """Top-1 / top-5 / mean class accuracy (%) of the fusion, from the JSON
+    line ``fuse_scores.py`` printed last."""
+    with open(log) as f:
+        lines = [line for line in f if line.startswith('{')]
+    if not lines:
+        raise StepFailed(f'no fusion JSON in {log}')
+    fused = json.loads(lines[-1])['fusion']
+    return {'acc/top1': fused['top1'], 'acc/top5': fused['top5'],
+            'acc/mean1': fused['mean_class']}
+
+
+def collect(league: League, times: Dict) -> Dict[str, Dict]:
+    """Every row's figures: metrics, iterations, times, parameters."""
+    with open(osp.join(league.work, 'parameters.json')) as f:
+        counts = json.load(f)
+    results = {}
+    for row in ROWS:
+        if row.key not in league.plan:
+            continue
+        plan = league.plan[row.key]
+        if row.fuse:
+            metrics = fusion_metrics(plan['log'])
+            parts = [results[k] for k in row.fuse]
+            entry = dict(
+                iters=sum(p['iters'] for p in parts),
+                params=sum(p['params'] for p in parts),
+                trainable_params=sum(p['trainable_params'] for p in parts),
+                wall_s=sum(p['wall_s'] for p in parts) +
+                times[f'{row.key}: fuse'].wall,
+                cpu_s=sum(p['cpu_s'] for p in parts) +
+                times[f'{row.key}: fuse'].cpu)
+        else:
+            metrics = read_test_metrics(plan['test_dir'])
+            steps = [times[f'{row.key}: train'], times[f'{row.key}: test']]
+            count = counts[osp.join(league.work, 'configs',
+                                    f'{row.key}.py')]['model']
+            entry = dict(
+                epochs=plan['epochs'], iters=plan['iters'],
+                params=count['all'], trainable_params=count['trainable'],
+                train_wall_s=steps[0].wall, test_wall_s=steps[1].wall,
+                wall_s=steps[0].wall + steps[1].wall,
+                cpu_s=steps[0].cpu + steps[1].cpu,
+                train_ms_per_sample=1000 * steps[0].cpu / (
+                    plan['iters'] * league.args.batch_size),
+                config=plan['config'])
+            if row.pretrain:
+                pre = league.pretrain_plan[row.pretrain]
+                pre_time = times[f'{row.pretrain}: pretrain']
+                entry.update(pretrain=row.pretrain,
+                             pretrain_iters=pre['iters'],
+                             pretrain_wall_s=pre_time.wall,
+                             pretrain_cpu_s=pre_time.cpu)
+        entry.update({k.split('/')[1]: v for k, v in metrics.items()})
+        entry['title'] = row.title
+        results[row.key] = _rounded(entry)
+    return results
+
+
+def _rounded(entry: Dict) -> Dict:
+    return {k: round(v, 2) if isinstance(v, float) else v
+            for k, v in entry.items()}
+
+
+COLUMNS = (('top1', 'top-1'), ('top5', 'top-5'), ('mean1', 'mean class'))
+
+
+def table_rows(results: Dict) -> List[List[str]]:
+    """Cells of the league table, one list per row."""
+    rows = []
+    for r in results.values():
+        iters = str(r['iters'])
+        wall = f'{r["wall_s"]:.0f}'
+        cpu = f'{r["cpu_s"]:.0f}'
+        if 'pretrain' in r:
+            iters = f'{r["pretrain_iters"]} + {r["iters"]}'
+            wall = f'{r["pretrain_wall_s"]:.0f} + {r["wall_s"]:.0f}'
+            cpu = f'{r["pretrain_cpu_s"]:.0f} + {r["cpu_s"]:.0f}'
+        params = f'{r["params"]:,}'
+        if r['trainable_params'] != r['params']:
+            params += f' ({r["trainable_params"]:,} trained)'
+        rows.append([r['title'], *(f'{r[k]:.2f}' for k, _ in COLUMNS),
+                     iters, params, wall, cpu])
+    return rows
+
+
+HEADER = ['row', *(label for _, label in COLUMNS), 'iterations',
+          'parameters', 'wall s', 'CPU s']
+
+
+def markdown(results: Dict, title: str) -> str:
+    lines = [f'{title}', '', '| ' + ' | '.join(HEADER) + ' |',
+             '|' + '---|' * len(HEADER)]
+    lines += ['| ' + ' | '.join(cells) + ' |'
+              for cells in table_rows(results)]
+    return '\n'.join(lines) + '\n'
+
+
+def rich_table(results: Dict, title: str) -> Table:
+    table = Table(title=title)
+    for i, name in enumerate(HEADER):
+        table.add_column(name, justify='left' if i == 0 else 'right')
+    for cells in table_rows(results):
+        table.add_row(*cells)
+    return table
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    start = time.perf_counter()
+    console = Console()
+    os.chdir(REPO)  # the steps' config paths are relative to the repo
+    args.work_dir = repo_path(args.work_dir, REPO)
+    facts = dataset_facts(args.ann_file, args.format,
+                          (args.train_split, args.test_split))
+    league = League(args, facts)
+    with Progress(*progress_columns(), console=console) as progress:
+        runner = (InProcessRunner if args.in_process else StepRunner)(
+            progress, args.threads)
+        runner.env['PYTHONPATH'] = os.pathsep.join(
+            p for p in (REPO, os.environ.get('PYTHONPATH')) if p)
+        lanes = league.lanes()
+        for lane in lanes:
+            for step in lane:
+                runner.add(step)
+        try:
+            runner.run_parallel(lanes)
+            copy_configs(league)
+            runner.run(league.count_step)
+            results = collect(league, runner.times)
+        except StepFailed as err:
+            progress.stop()
+            console.print(f'failed: {err}', markup=False, highlight=False)
+            return 1
+    wall = time.perf_counter() - start
+    plan = args.iter_plan
+    title = (f'{osp.basename(args.ann_file)} ({facts["format"]}): '
+             f'{args.train_split} -> {args.test_split}, budget '
+             f'{args.budget} (iterations of batch {args.batch_size}: '
+             + ', '.join(f'{k} {v}' for k, v in plan.items()) +
+             f'; {args.test_clips or 10} test clips)')
+    console.print(rich_table(results, title))
+    summary = {
+        'ann_file': osp.abspath(args.ann_file),
+        'train_split': args.train_split, 'test_split': args.test_split,
+        'format': facts['format'], 'num_classes': facts['num_classes'],
+        'split_sizes': facts['split_sizes'],
+        'budget': args.budget, 'iters': plan,
+        'batch_size': args.batch_size, 'test_clips': args.test_clips or 10,
+        'seed': args.seed,
+        'threads': args.threads, 'lanes': args.lanes,
+        'cfg_options': args.cfg_options,
+        'commit': git_commit(REPO),
+        'rows': results,
+        'wall_time_s': round(wall, 1),
+    }
+    with atomic_path(osp.join(args.work_dir, 'league.md')) as tmp, open(
+            tmp, 'w') as f:
+        f.write(markdown(results, title))
+    write_json(osp.join(args.work_dir, 'results.json'), summary)
+    print(json.dumps(summary), flush=True)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,188 @@
+"""benchmarks/league.py: every row of the league through the real tools on
+a tiny generated file, its figures the ones the tools logged; the budget
+arithmetic and the options fitting each family to a format."""
+import json
+import math
+import pickle
+
+import pytest
+from mmaction.evaluation.functional import top_k_accuracy
+from mmengine.config import Config
+
+from s2i_mm.datasets.synthetic import generate
+from s2i_mm.fileio.annotation import dump_annotation_file
+
+from s2i_testing import load_script, run_tool
+
+SCRIPT = 'benchmarks/league.py'
+BATCH = 8
+
+
+@pytest.fixture(scope='module')
+def league():
+    return load_script(SCRIPT)
+
+
+@pytest.fixture(scope='module')
+def tiny_file(tmp_path_factory):
+    """14 classes x 2 sequences of ``lcrnet13`` (13 joints, not the
+    configs' ``kinect20``): 22 in split ``train``, 6 in ``val``."""
+    data = generate(num_per_class=2, seed=1, formats=('lcrnet13', ))
+    path = str(tmp_path_factory.mktemp('league') / 'tiny.pkl')
+    dump_annotation_file(data['lcrnet13'], path)
+    return path, {k: len(v) for k, v in data['lcrnet13']['split'].items()}
+
+
+def _last_json(path):
+    lines = [line for line in path.read_text().splitlines()
+             if line.startswith('{')]
+    return json.loads(lines[-1])
+
+
+@pytest.mark.e2e
+def test_every_row_through_the_tools(tmp_path, tiny_file, league):
+    ann_file, sizes = tiny_file
+    work = tmp_path / 'work'
+    rows = list(league.ROW_KEYS)  # the optional ones too
+    run = run_tool(
+        SCRIPT, ann_file, '--train-split', 'train', '--test-split', 'val',
+        '--work-dir', work, '--batch-size', BATCH, '--in-process',
+        '--test-clips', 1,
+        '--iters', 'pretrain=3', 'probe=2', 'finetune=2', 'supervised=5',
+        'gcn=2', '--rows', *rows)
+    summary = json.loads(run.stdout.strip().splitlines()[-1])
+    assert json.loads((work / 'results.json').read_text()) == summary
+    assert summary['format'] == 'lcrnet13'
+    assert summary['test_clips'] == 1
+    assert summary['iters'] == dict(pretrain=3, probe=2, finetune=2,
+                                    supervised=5, gcn=2)
+    results = summary['rows']
+    assert list(results) == rows  # every row, in the table's order
+    table = (work / 'league.md').read_text()
+    for key, row in results.items():
+        assert f'| {row["title"]} | {row["top1"]:.2f} |' in table
+        if key == 'stgcnpp_3s':
+            continue
+        # the figures are those tools/test.py logged for that row
+        logged = json.loads(next((work / f'test_{key}').glob(
+            '*/*.json')).read_text().strip().splitlines()[-1])
+        for metric in ('top1', 'top5', 'mean1'):
+            assert row[metric] == round(100 * logged[f'acc/{metric}'], 2)
+        # and they are the accuracy of the scores this row dumped
+        with open(work / f'test_{key}' / 'scores.pkl', 'rb') as f:
+            dump = pickle.load(f)
+        assert len(dump['labels']) == sizes['val']
+        top1 = top_k_accuracy(list(dump['scores']), dump['labels'], (1, ))
+        assert row['top1'] == round(100 * top1[0], 2)
+        # the run trained on the file's train split, in its format, for
+        # the whole epochs nearest its budget, and tested on val
+        cfg = Config.fromfile(work / 'configs' / f'{key}.py')
+        data = cfg.train_dataloader.dataset
+        assert (data.ann_file, data.split, data.skeleton_format) == (
+            ann_file, 'train', 'lcrnet13')
+        assert cfg.test_dataloader.dataset.split == 'val'
+        assert cfg.test_dataloader.dataset.pipeline[0].num_clips == 1
+        drop = cfg.train_dataloader.get('drop_last', False)
+        per_epoch = (sizes['train'] // BATCH if drop else
+                     math.ceil(sizes['train'] / BATCH))
+        budget = summary['iters'][_role(key)]
+        assert cfg.train_cfg.max_epochs == max(2, round(budget / per_epoch))
+        assert row['iters'] == cfg.train_cfg.max_epochs * per_epoch
+        assert row['epochs'] == cfg.train_cfg.max_epochs
+        head = cfg.model.get('cls_head') or cfg.model.head
+        assert head.num_classes == 14
+    # probes start from their pretraining's checkpoint, whose budget they
+    # show; the random-init probe and the supervised runs from none
+    for key, pre in (('s2i_mae_probe', 's2i_mae'),
+                     ('s2i_mae_finetune', 's2i_mae'),
+                     ('skeleton2vec_probe', 'skeleton2vec'),
+                     ('skeletonmae_probe', 'skeletonmae')):
+        ckpt = next((work / pre).glob('epoch_*.pth'))
+        assert f'from path: {ckpt}' in (work / 'logs' /
+                                        f'{key}.log').read_text()
+        assert results[key]['pretrain'] == pre
+        # 3 iterations: 1 epoch of 3 batches -> at least 2 epochs
+        assert results[key]['pretrain_iters'] == 2 * math.ceil(
+            sizes['train'] / BATCH)
+    for key in ('s2i_random_probe', 's2i_supervised', 'stgcnpp'):
+        assert 'Loads checkpoint' not in (work / 'logs' /
+                                          f'{key}.log').read_text()
+        assert 'pretrain' not in results[key]
+    # the GCNs' graph and the peers' models are the file's 13 joints
+    gcn = Config.fromfile(work / 'configs' / 'stgcnpp.py')
+    assert gcn.model.backbone.graph_cfg.layout == 'lcrnet13'
+    s2v = Config.fromfile(next((work / 'skeleton2vec').glob('*.py')))
+    assert s2v.model.backbone.num_joints == 13
+    assert tuple(s2v.model.neck.grid) == (4, 13)
+    smae = Config.fromfile(next((work / 'skeletonmae').glob('*.py')))
+    assert {smae.model[p].skeleton_format
+            for p in ('backbone', 'neck', 'head')} == {'lcrnet13'}
+    # a frozen probe trains only its head; parameters are the model's
+    assert results['s2i_mae_probe']['trainable_params'] < results[
+        's2i_mae_probe']['params']
+    assert results['s2i_supervised']['trainable_params'] == results[
+        's2i_supervised']['params']
+    counted = json.loads((work / 'parameters.json').read_text())
+    assert results['stgcn']['params'] == counted[
+        str(work / 'configs' / 'stgcn.py')]['model']['all']
+    # the fusion row is what fuse_scores.py printed for the three streams
+    fused = _last_json(work / 'logs' / 'stgcnpp_3s.log')
+    assert list(fused['streams']) == ['stgcnpp', 'stgcnpp_bone',
+                                      'stgcnpp_motion']
+    assert fused['weights'] == [1., 1., 1.]
+    assert results['stgcnpp_3s']['top1'] == round(fused['fusion']['top1'], 2)
+    assert results['stgcnpp_3s']['iters'] == sum(
+        results[k]['iters'] for k in fused['streams'])
+    for stream in fused['streams']:
+        assert round(fused['streams'][stream]['top1'], 2) == results[
+            stream]['top1']
+
+
+def _role(key):
+    roles = dict(s2i_mae_probe='probe', s2i_random_probe='probe',
+                 skeleton2vec_probe='probe', skeletonmae_probe='probe',
+                 s2i_mae_finetune='finetune', s2i_supervised='supervised')
+    return roles.get(key, 'gcn')
+
+
+def test_budget_is_whole_epochs_nearest_the_iterations(league):
+    probe = league.S2I + 'vit-w128-p8_linear-1xb64-50e_s2i32-cpu.py'
+    scratch = league.S2I + 'vit-w128-p8_scratch-1xb64-100e_s2i32-cpu.py'
+    # MSR-Action3D's 284 training sequences: the probe drops the last
+    # partial batch (4 per epoch), the others keep it (5)
+    assert league.epochs_for(probe, 100, 284, 64) == (25, 100)
+    assert league.epochs_for(scratch, 100, 284, 64) == (20, 100)
+    assert league.epochs_for(scratch, 30, 1020, 64) == (2, 32)
+    assert league.epochs_for(scratch, 1, 1020, 64) == (2, 32)  # at least 2
+    with pytest.raises(SystemExit, match='make no batch'):
+        league.epochs_for(probe, 100, 10, 64)
+
+
+def test_small_budget_is_the_same_for_every_set(league):
+    # what docs/benchmarks.md states for the dev-set league
+    assert league.BUDGETS['small'] == dict(
+        pretrain=200, probe=100, finetune=150, supervised=150, gcn=20)
+
+
+def test_format_options_fit_each_family(league):
+    facts = dict(format='utd20', num_joints=20, num_classes=27)
+    pre = league.PRETRAININGS['skeleton2vec'].config
+    assert league.format_options('skeleton2vec', facts, pre, True) == {
+        'model.backbone.num_joints': 20, 'model.neck.grid': '(4,20)'}
+    assert league.format_options('gcn', facts, None) == {
+        'model.cls_head.num_classes': 27,
+        'model.backbone.graph_cfg.layout': 'utd20'}
+    assert league.format_options('s2i', facts, None) == {
+        'model.head.num_classes': 27}
+
+
+def test_fusion_needs_its_streams(league, capsys):
+    with pytest.raises(SystemExit):
+        league.parse_args(['x.pkl', '--train-split', 'a', '--test-split',
+                           'b', '--rows', 'stgcnpp', 'stgcnpp_3s'])
+    assert 'stgcnpp_3s fuses' in capsys.readouterr().err
+
+
+def test_missing_split_is_named(league, tiny_file):
+    with pytest.raises(SystemExit, match="no split 'xsub_train'"):
+        league.dataset_facts(tiny_file[0], None, ('xsub_train', 'val'))
