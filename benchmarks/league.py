@@ -37,13 +37,10 @@ sets")::
         --train-split xview_train --test-split xview_val --budget small
 """
 import argparse
-import contextlib
-import importlib.util
 import json
 import math
 import os
 import os.path as osp
-import resource
 import sys
 import time
 from dataclasses import dataclass, field
@@ -56,16 +53,14 @@ from rich.table import Table
 from s2i_mm.apis.tool_jobs import (
     Step,
     StepFailed,
-    StepRunner,
-    StepTime,
+    add_in_process_arg,
     cfg_options,
     fit_schedule,
     git_commit,
+    make_runner,
     progress_columns,
     read_test_metrics,
     repo_path,
-    show,
-    tail,
     tool,
     write_json,
 )
@@ -216,10 +211,7 @@ def parse_args(argv=None):
                         help='torch threads per tool process')
     parser.add_argument('--lanes', type=int, default=1,
                         help='tool processes side by side')
-    parser.add_argument(
-        '--in-process', action='store_true',
-        help='run every tool\'s main(argv) in this process, one at a '
-        'time (no start-up cost per tool; times exclude it)')
+    add_in_process_arg(parser)
     parser.add_argument(
         '--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
         help='config overrides passed to every training and test')
@@ -243,8 +235,6 @@ def parse_args(argv=None):
         parser.error('need --batch-size >= 2, --lanes >= 1, --threads >= 1')
     if args.test_clips is not None and args.test_clips < 1:
         parser.error('--test-clips must be >= 1')
-    if args.in_process and args.lanes != 1:
-        parser.error('--in-process runs one tool at a time: --lanes 1')
     return args
 
 
@@ -495,69 +485,6 @@ class League:
         return lanes
 
 
-class InProcessRunner(StepRunner):
-    """A :class:`StepRunner` that runs each step's tool as its
-    ``main(argv)`` in this process, one step at a time, output to the
-    step's log; CPU time is this process's (``getrusage``)."""
-
-    def __init__(self, progress: Progress, threads: int) -> None:
-        super().__init__(progress, threads)
-        import torch
-        torch.set_num_threads(threads)
-        if REPO not in sys.path:  # projects/ configs import their models
-            sys.path.insert(0, REPO)
-        self.modules = {}
-        self.last_start = None
-
-    def _main(self, script: str):
-        if script not in self.modules:
-            name = 'league_' + osp.splitext(osp.basename(script))[0]
-            spec = importlib.util.spec_from_file_location(
-                name, osp.join(REPO, script))
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            self.modules[script] = module
-        return self.modules[script].main
-
-    def _distinct_second(self) -> None:
-        """mmengine names a run's logger and message hub after the second
-        it started in: two runs in one second would share them."""
-        while time.strftime('%Y%m%d_%H%M%S') == self.last_start:
-            time.sleep(0.05)
-        self.last_start = time.strftime('%Y%m%d_%H%M%S')
-
-    def run(self, step: Step) -> None:
-        if id(step) not in self.tasks:
-            self.add(step)
-        task = self.tasks[id(step)]
-        self.progress.console.print(
-            f'$ {show(step.cmd)}', style='dim', highlight=False,
-            markup=False, soft_wrap=True)
-        self.progress.start_task(task)
-        os.makedirs(osp.dirname(step.log) or '.', exist_ok=True)
-        main = self._main(step.cmd[1])
-        self._distinct_second()
-        wall, usage = time.perf_counter(), resource.getrusage(
-            resource.RUSAGE_SELF)
-        with open(step.log, 'w') as log, contextlib.redirect_stdout(
-                log), contextlib.redirect_stderr(log):
-            try:
-                status = main([str(a) for a in step.cmd[2:]])
-                code = status if isinstance(status, int) else 0
-            except SystemExit as exit:
-                code = exit.code if isinstance(exit.code, int) else (
-                    1 if exit.code else 0)
-        end = resource.getrusage(resource.RUSAGE_SELF)
-        self.times[step.title] = StepTime(
-            time.perf_counter() - wall,
-            end.ru_utime + end.ru_stime - usage.ru_utime - usage.ru_stime)
-        if code != 0:
-            raise StepFailed(f'{step.title} failed (exit code {code}); the '
-                             f'end of {step.log}:\n{tail(step.log)}')
-        self.progress.update(task, completed=step.epochs or 1,
-                             total=step.epochs or 1)
-
-
 def copy_configs(league: League) -> None:
     """Copy each run's saved config (what ``tools/train.py`` ran) to
     ``<work-dir>/configs/<row>.py`` for ``count_parameters.py``."""
@@ -687,8 +614,7 @@ def main(argv=None) -> int:
                           (args.train_split, args.test_split))
     league = League(args, facts)
     with Progress(*progress_columns(), console=console) as progress:
-        runner = (InProcessRunner if args.in_process else StepRunner)(
-            progress, args.threads)
+        runner = make_runner(progress, args.threads, args.in_process)
         runner.env['PYTHONPATH'] = os.pathsep.join(
             p for p in (REPO, os.environ.get('PYTHONPATH')) if p)
         lanes = league.lanes()

@@ -64,8 +64,9 @@ from s2i_mm.apis.tool_entry import add_debug_arg, tool_main
 from s2i_mm.apis.tool_jobs import (
     TEST_METRICS,
     Step,
-    StepRunner,
+    add_in_process_arg,
     cfg_options,
+    make_runner,
     progress_columns,
     read_test_metrics,
     schedule_options,
@@ -118,6 +119,7 @@ def parse_args(argv=None):
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--threads', type=int, default=1,
                         help='torch threads per process (two at once)')
+    add_in_process_arg(parser)
     parser.add_argument(
         '--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
         help='config overrides passed to every step')
@@ -506,7 +508,7 @@ def main(argv=None) -> int:
             f'{member["split"] or "(all)"}: {member["samples"]} samples, '
             f'format {member["format"]}', markup=False, highlight=False)
     with Progress(*progress_columns(), console=console) as progress:
-        runner = StepRunner(progress, args.threads)
+        runner = make_runner(progress, args.threads, args.in_process)
         for lane in lanes:
             for step in lane:
                 runner.add(step)

@@ -32,11 +32,12 @@ from s2i_mm.apis.tool_jobs import (
     TEST_METRICS,
     Step,
     StepFailed,
-    StepRunner,
+    add_in_process_arg,
     cfg_options,
     data_options,
     fit_schedule,
     git_commit,
+    make_runner,
     progress_columns,
     read_test_metrics,
     repo_path,
@@ -133,6 +134,7 @@ def parse_args(argv=None):
                         help='tool processes run side by side')
     parser.add_argument('--threads', type=int, default=1,
                         help='torch threads per process')
+    add_in_process_arg(parser)
     parser.add_argument('--seed', type=int, default=0, help='random seed')
     parser.add_argument('--quick', action='store_true',
                         help='a smoke run: 4 samples per class, 2 epochs')
@@ -333,7 +335,7 @@ def main(argv=None) -> int:
     lanes = spread(chains, args)
     count = count_step(work, [m for m in METHODS if m.key in chains])
     with Progress(*progress_columns(), console=console) as progress:
-        runner = StepRunner(progress, args.threads)
+        runner = make_runner(progress, args.threads, args.in_process)
         # the tools import this checkout's s2i_mm and projects/
         runner.env['PYTHONPATH'] = REPO
         for step in [make_data, count, *(s for lane in lanes for s in lane)]:

@@ -31,11 +31,12 @@ from s2i_mm.apis.tool_entry import add_debug_arg, tool_main
 from s2i_mm.apis.tool_jobs import (
     TEST_METRICS,
     Step,
-    StepRunner,
     StepTime,
+    add_in_process_arg,
     cfg_options,
     data_options,
     fit_schedule,
+    make_runner,
     progress_columns,
     read_test_metrics,
     repo_path,
@@ -93,6 +94,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--threads', type=int, default=1,
         help='torch threads per process (two processes run at once)')
+    add_in_process_arg(parser)
     parser.add_argument(
         '--quick', action='store_true',
         help='a smoke run of every step: 4 samples per class, 2 epochs '
@@ -282,7 +284,7 @@ def main(argv=None) -> int:
     plan = build_plan(args)
     os.chdir(REPO)  # the plan's relative paths are relative to the repo
     with Progress(*progress_columns(), console=console) as progress:
-        runner = StepRunner(progress, args.threads)
+        runner = make_runner(progress, args.threads, args.in_process)
         for step in [plan.first, *sum(plan.lanes, [])]:
             runner.add(step)
         runner.run(plan.first)

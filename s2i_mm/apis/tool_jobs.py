@@ -5,16 +5,22 @@ A :class:`Step` is one command (usually ``tools/train.py`` or
 ``tools/test.py``, see :func:`tool`) with its log file; a
 :class:`StepRunner` runs steps as child processes, lanes of them side by
 side, and shows their progress (epochs read from the training log) in a
-rich display; :func:`read_test_metrics` reads back what ``tools/test.py``
-logged. The demo and the benchmarks are such jobs; see docs/benchmarks.md,
-"Scripts that run the tools, and your own protocol sweeps".
+rich display; an :class:`InProcessRunner` calls each tool's ``main(argv)``
+in this process instead, one step at a time; :func:`read_test_metrics`
+reads back what ``tools/test.py`` logged. The demo and the benchmarks
+are such jobs; see docs/benchmarks.md, "Scripts that run the tools, and
+your own protocol sweeps".
 """
+import contextlib
 import functools
 import glob
+import importlib.util
+import io
 import json
 import os
 import os.path as osp
 import re
+import resource
 import shlex
 import subprocess
 import sys
@@ -34,7 +40,8 @@ from rich.progress import (
 from s2i_mm.fileio.atomic import atomic_path
 
 __all__ = [
-    'Step', 'StepFailed', 'StepRunner', 'StepTime', 'tool', 'show',
+    'Step', 'StepFailed', 'StepRunner', 'InProcessRunner', 'StepTime',
+    'make_runner', 'add_in_process_arg', 'tool', 'show',
     'cfg_options', 'data_options', 'schedule_options', 'warmup_fraction',
     'fit_schedule',
     'read_test_metrics', 'progress_columns', 'git_commit', 'repo_path',
@@ -316,3 +323,117 @@ class StepRunner:
             raise
         if self.errors:
             raise StepFailed('; '.join(self.errors))
+
+
+class _StepOutput(io.TextIOBase):
+    """stdout and stderr of in-process steps: the running step's log, else
+    the job's own stdout (a logger a step created writes here later)."""
+
+    def __init__(self, fallback) -> None:
+        self.fallback = fallback
+        self.log = None
+
+    def write(self, text: str) -> int:
+        return (self.log or self.fallback).write(text)
+
+    def flush(self) -> None:
+        (self.log or self.fallback).flush()
+
+
+class InProcessRunner(StepRunner):
+    """A :class:`StepRunner` that calls each step's tool as its
+    ``main(argv)`` in this process: lanes one after another, a step's
+    output in its log, its CPU time this process's (``getrusage``).
+
+    Each step saves the tools' imports (torch, mmengine, mmpretrain,
+    mmaction2: 6-10 s on 2 cores), most of a short step's time; the steps'
+    results are the same as in child processes (same seeds, same thread
+    count).
+    """
+
+    def __init__(self, progress: Progress, threads: int) -> None:
+        super().__init__(progress, threads)
+        import torch
+        torch.set_num_threads(threads)
+        if os.getcwd() not in sys.path:  # as a child's PYTHONPATH would
+            sys.path.insert(0, os.getcwd())  # (projects/ model imports)
+        self.modules = {}
+        self.last_start = None
+        self.output = _StepOutput(sys.stdout)
+
+    def _main(self, script: str):
+        """The ``main`` of the tool at ``script``, imported once."""
+        path = osp.abspath(script)
+        if path not in self.modules:
+            name = 'tool_' + osp.splitext(osp.basename(path))[0]
+            spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            self.modules[path] = module
+        return self.modules[path].main
+
+    def _distinct_second(self) -> None:
+        """mmengine names a run's logger and message hub after the second
+        it started in: two runs in one second would share them."""
+        while time.strftime('%Y%m%d_%H%M%S') == self.last_start:
+            time.sleep(0.05)
+        self.last_start = time.strftime('%Y%m%d_%H%M%S')
+
+    def run(self, step: Step) -> None:
+        """Run ``step``; raise :class:`StepFailed` if it fails."""
+        if id(step) not in self.tasks:
+            self.add(step)
+        task = self.tasks[id(step)]
+        self.progress.console.print(
+            f'$ {show(step.cmd)}', style='dim', highlight=False,
+            markup=False, soft_wrap=True)
+        self.progress.start_task(task)
+        os.makedirs(osp.dirname(step.log) or '.', exist_ok=True)
+        main = self._main(step.cmd[1])
+        self._distinct_second()
+        wall = time.perf_counter()
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        with open(step.log, 'w') as self.output.log, \
+                contextlib.redirect_stdout(self.output), \
+                contextlib.redirect_stderr(self.output):
+            try:
+                status = main([str(a) for a in step.cmd[2:]])
+                code = status if isinstance(status, int) else 0
+            except SystemExit as exit:
+                code = exit.code if isinstance(exit.code, int) else (
+                    1 if exit.code else 0)
+            finally:
+                self.output.log = None
+        end = resource.getrusage(resource.RUSAGE_SELF)
+        self.times[step.title] = StepTime(
+            time.perf_counter() - wall,
+            end.ru_utime + end.ru_stime - usage.ru_utime - usage.ru_stime)
+        if code != 0:
+            raise StepFailed(f'{step.title} failed (exit code {code}); the '
+                             f'end of {step.log}:\n{tail(step.log)}')
+        self.progress.update(task, completed=step.epochs or 1,
+                             total=step.epochs or 1)
+
+    def run_parallel(self, lanes: List[List[Step]]) -> None:
+        """Run the lanes one after another; raise if any step failed."""
+        for lane in lanes:
+            self.run_lane(lane)
+        if self.errors:
+            raise StepFailed('; '.join(self.errors))
+
+
+def make_runner(progress: Progress, threads: int,
+                in_process: bool = False) -> StepRunner:
+    """A :class:`StepRunner`, or an :class:`InProcessRunner` if
+    ``in_process``."""
+    return (InProcessRunner if in_process else StepRunner)(progress, threads)
+
+
+def add_in_process_arg(parser) -> None:
+    """Add ``--in-process`` (:func:`make_runner`'s switch) to an
+    ``argparse`` parser."""
+    parser.add_argument(
+        '--in-process', action='store_true',
+        help="run each tool's main(argv) in this process, one step at a "
+        'time, instead of a child process per step (saves the imports of '
+        'every step; for short runs and tests)')

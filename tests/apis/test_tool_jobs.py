@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from s2i_mm.apis.tool_jobs import (
+    InProcessRunner,
     Step,
     StepFailed,
     StepRunner,
@@ -72,6 +73,46 @@ def test_a_failing_step_stops_the_others_and_names_its_log(tmp_path):
     assert str(tmp_path / 'fails.log') in message
     assert set(runner.times) == {'fails'}  # the others did not finish
     assert not (tmp_path / 'never.log').exists()
+
+
+def _script(path, body):
+    path.write_text('import sys\n\n\ndef main(argv=None):\n' + ''.join(
+        f'    {line}\n' for line in body.splitlines()))
+    return str(path)
+
+
+def test_in_process_steps_run_main_in_order_and_stop_at_a_failure(
+        tmp_path):
+    """InProcessRunner: each step's main(argv) in this process, its output
+    in its log, lanes one after another; a failing step (exit status or
+    SystemExit) names its log and the later steps do not run."""
+    out = tmp_path / 'order.txt'
+    record = _script(tmp_path / 'record.py', (
+        f'open({str(out)!r}, "a").write(argv[0] + " ")\n'
+        'print("ran", argv[0]); print("to stderr", file=sys.stderr)'))
+    fails = _script(tmp_path / 'fails.py',
+                    'print("the reason")\nraise SystemExit(3)')
+    returns = _script(tmp_path / 'returns.py', 'return 2')
+
+    def step(script, name):
+        return Step(name, [sys.executable, script, name],
+                    str(tmp_path / 'logs' / f'{name}.log'))
+
+    progress = Progress(console=Console(file=open('/dev/null', 'w')))
+    runner = InProcessRunner(progress, threads=1)
+    runner.run_parallel([[step(record, 'a0'), step(record, 'a1')],
+                         [step(record, 'b0')]])
+    assert out.read_text().split() == ['a0', 'a1', 'b0']
+    assert (tmp_path / 'logs' / 'a1.log').read_text() == (
+        'ran a1\nto stderr\n')
+    assert set(runner.times) == {'a0', 'a1', 'b0'}
+    for script, code in ((fails, 3), (returns, 2)):
+        runner = InProcessRunner(progress, threads=1)
+        with pytest.raises(StepFailed) as err:
+            runner.run_parallel([[step(script, 'x'), step(record, 'late')]])
+        assert f'exit code {code}' in str(err.value)
+        assert str(tmp_path / 'logs' / 'x.log') in str(err.value)
+        assert 'late' not in out.read_text()
 
 
 def test_schedule_options_move_warmup_and_cosine_together():

@@ -62,7 +62,7 @@ def test_ssl_step_time_prints_each_model_and_ratios():
 def test_ssl_peers_runs_the_tools_and_prints_measured_ratios(tmp_path):
     work = tmp_path / 'peers'
     proc = run_tool('benchmarks/ssl_peers.py', '--quick', '--methods', 's2i',
-                    'skeletonmae', '--work-dir', work)
+                    'skeletonmae', '--work-dir', work, '--in-process')
     out = proc.stdout
     for tool in ('tools/data/make_synthetic.py', 'tools/train.py',
                  'tools/test.py'):

@@ -33,7 +33,8 @@ def demo():
 @pytest.mark.e2e
 def test_quick_demo_end_to_end(tmp_path):
     work = tmp_path / 'demo'
-    proc = run_tool(DEMO, '--quick', '--algo', 'both', '--work-dir', work)
+    proc = run_tool(DEMO, '--quick', '--algo', 'both', '--work-dir', work,
+                    '--in-process')
     out = proc.stdout
     # the real tools ran, and their commands were shown
     for tool in ('tools/data/make_synthetic.py', 'tools/train.py',
