@@ -45,6 +45,7 @@ def failing_run(script, argv, capsys):
     return errors[0]
 
 
+@pytest.mark.e2e
 def test_a_nan_loss_stops_training_at_its_iteration(data, tmp_path,
                                                     capsys):
     """A learning rate of 1e30 (the usual way to a NaN loss: the weights
@@ -84,6 +85,7 @@ HEAD10 = ['model.head.num_classes=10', 'optim_wrapper.optimizer.type=SGD',
           'train_cfg.max_epochs=1']
 
 
+@pytest.mark.e2e
 def test_labels_beyond_the_head_stop_training_first(data, tmp_path,
                                                     capsys):
     """Without the check: torch's ``IndexError: Target 10 is out of
@@ -96,6 +98,7 @@ def test_labels_beyond_the_head_stop_training_first(data, tmp_path,
     assert 'Target' not in message and not list(work.glob('*.pth'))
 
 
+@pytest.mark.e2e
 def test_labels_beyond_the_head_stop_testing_first(data, tmp_path, capsys):
     """Without the check: metrics printed, exit code 0. The test loader
     is the config's val loader (val split)."""
