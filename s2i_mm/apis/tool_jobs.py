@@ -247,8 +247,9 @@ class StepRunner:
         self.tasks[id(step)] = self.progress.add_task(
             step.title, total=step.epochs, start=False, done='')
 
-    def run(self, step: Step) -> None:
-        """Run ``step``; raise :class:`StepFailed` if it fails."""
+    def _start(self, step: Step):
+        """Print ``step``'s command, start its display, make its log's
+        folder; its display task."""
         if id(step) not in self.tasks:
             self.add(step)
         task = self.tasks[id(step)]
@@ -257,6 +258,11 @@ class StepRunner:
             markup=False, soft_wrap=True)
         self.progress.start_task(task)
         os.makedirs(osp.dirname(step.log) or '.', exist_ok=True)
+        return task
+
+    def run(self, step: Step) -> None:
+        """Run ``step``; raise :class:`StepFailed` if it fails."""
+        task = self._start(step)
         start = time.perf_counter()
         with open(step.log, 'w') as log:
             child = subprocess.Popen(step.cmd, stdout=log,
@@ -381,14 +387,7 @@ class InProcessRunner(StepRunner):
 
     def run(self, step: Step) -> None:
         """Run ``step``; raise :class:`StepFailed` if it fails."""
-        if id(step) not in self.tasks:
-            self.add(step)
-        task = self.tasks[id(step)]
-        self.progress.console.print(
-            f'$ {show(step.cmd)}', style='dim', highlight=False,
-            markup=False, soft_wrap=True)
-        self.progress.start_task(task)
-        os.makedirs(osp.dirname(step.log) or '.', exist_ok=True)
+        task = self._start(step)
         main = self._main(step.cmd[1])
         self._distinct_second()
         wall = time.perf_counter()
