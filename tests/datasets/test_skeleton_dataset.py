@@ -370,6 +370,7 @@ SkeletonDataset({ann!r})
     assert len(SkeletonDataset(ann, split='val')) == 6
     (kept, ) = set(os.listdir(cache)) - {debris}
     assert not kept.startswith('.')
+    assert debris in os.listdir(cache)  # young: maybe a live writer's
     day_ago = time.time() - STALE_AFTER_S - 60
     for entry in [cache / debris, *(cache / debris).iterdir()]:
         os.utime(entry, (day_ago, day_ago))
