@@ -55,6 +55,7 @@ from s2i_mm.apis.tool_jobs import (
     StepFailed,
     add_in_process_arg,
     cfg_options,
+    dataset_facts,
     fit_schedule,
     git_commit,
     make_runner,
@@ -238,41 +239,6 @@ def parse_args(argv=None):
     return args
 
 
-def dataset_facts(ann_file: str, fmt: Optional[str], splits) -> Dict:
-    """Format, its joint count, class count and split sizes of a
-    converted dataset.
-
-    Raises:
-        SystemExit: No format recorded or given, or a split missing.
-    """
-    from s2i_mm.fileio.annotation import load_annotation_file
-    from s2i_mm.fileio.store import SkeletonStore, is_store
-    from s2i_mm.formats import get_format
-    if is_store(ann_file):
-        store = SkeletonStore(ann_file)
-        recorded, classes, split = (store.skeleton_format, store.classes,
-                                    store.split)
-        labels = [int(x) for x in store.labels]
-    else:
-        data = load_annotation_file(ann_file)
-        recorded, classes = data.get('skeleton_format'), data.get('classes')
-        split = data.get('split') or {}
-        labels = [int(a['label']) for a in data['annotations']]
-    name = fmt or recorded
-    if name is None:
-        raise SystemExit(f'error: {ann_file} records no skeleton format; '
-                         'pass --format')
-    for s in splits:
-        if s not in split:
-            raise SystemExit(f'error: {ann_file} has no split {s!r} (it '
-                             f'has {sorted(split)})')
-    import s2i_mm
-    s2i_mm.register_all_modules(init_default_scope=False)
-    return dict(format=name, num_joints=get_format(name).num_joints,
-                num_classes=len(classes) if classes else max(labels) + 1,
-                split_sizes={s: len(split[s]) for s in splits})
-
-
 def _config(path: str):
     from mmengine.config import Config
     return Config.fromfile(osp.join(REPO, path), import_custom_modules=False)
@@ -314,7 +280,7 @@ def data_options(args, facts: Dict, train_only: bool = False) -> Dict:
         prefix = f'{loader}_dataloader.dataset.'
         options.update({prefix + 'ann_file': osp.abspath(args.ann_file),
                         prefix + 'split': split,
-                        prefix + 'skeleton_format': facts['format']})
+                        prefix + 'skeleton_format': facts['format_ref']})
     options['train_dataloader.batch_size'] = args.batch_size
     return options
 
@@ -339,7 +305,7 @@ def format_options(family: str, facts: Dict, config: str,
                    pretraining: bool = False) -> Dict:
     """Overrides fitting a model of ``family`` to the dataset's format and
     classes."""
-    fmt, joints = facts['format'], facts['num_joints']
+    fmt, joints = facts['format_ref'], facts['num_joints']
     options = {}
     if not pretraining:
         head = 'cls_head' if family == 'gcn' else 'head'
@@ -608,10 +574,11 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     start = time.perf_counter()
     console = Console()
-    os.chdir(REPO)  # the steps' config paths are relative to the repo
-    args.work_dir = repo_path(args.work_dir, REPO)
     facts = dataset_facts(args.ann_file, args.format,
                           (args.train_split, args.test_split))
+    args.ann_file = osp.abspath(args.ann_file)
+    os.chdir(REPO)  # the steps' config paths are relative to the repo
+    args.work_dir = repo_path(args.work_dir, REPO)
     league = League(args, facts)
     with Progress(*progress_columns(), console=console) as progress:
         runner = make_runner(progress, args.threads, args.in_process)
@@ -632,7 +599,7 @@ def main(argv=None) -> int:
             return 1
     wall = time.perf_counter() - start
     plan = args.iter_plan
-    title = (f'{osp.basename(args.ann_file)} ({facts["format"]}): '
+    title = (f'{osp.basename(args.ann_file)} ({facts["format_name"]}): '
              f'{args.train_split} -> {args.test_split}, budget '
              f'{args.budget} (iterations of batch {args.batch_size}: '
              + ', '.join(f'{k} {v}' for k, v in plan.items()) +
@@ -641,7 +608,7 @@ def main(argv=None) -> int:
     summary = {
         'ann_file': osp.abspath(args.ann_file),
         'train_split': args.train_split, 'test_split': args.test_split,
-        'format': facts['format'], 'num_classes': facts['num_classes'],
+        'format': facts['format_name'], 'num_classes': facts['num_classes'],
         'split_sizes': facts['split_sizes'],
         'budget': args.budget, 'iters': plan,
         'batch_size': args.batch_size, 'test_clips': args.test_clips or 10,

@@ -66,6 +66,7 @@ from s2i_mm.apis.tool_jobs import (
     Step,
     add_in_process_arg,
     cfg_options,
+    dataset_facts,
     make_runner,
     progress_columns,
     read_test_metrics,
@@ -209,37 +210,6 @@ def parse_member(spec: str) -> Tuple[str, Optional[str]]:
     if not sep or not ann or '/' in split or osp.exists(spec):
         ann, split = spec, None
     return osp.abspath(ann), split or None
-
-
-def dataset_facts(ann_file: str, fmt) -> Dict:
-    """Format and number of classes of a converted dataset.
-
-    The format is resolved as the dataset resolves it
-    (:func:`~s2i_mm.fileio.annotation.resolve_format`: a spec path the file
-    records is read from the file's folder); ``format`` is what the steps
-    are given: ``fmt`` (a spec path made absolute), or None to let each
-    step's dataset read the file's own record. ``format_name`` is the
-    layout's name.
-    """
-    from s2i_mm.fileio.annotation import (
-        load_annotation_file,
-        resolve_format,
-    )
-    from s2i_mm.fileio.store import SkeletonStore, is_store
-    from s2i_mm.formats.format_reference import is_spec_path
-    if is_store(ann_file):
-        store = SkeletonStore(ann_file)
-        recorded, classes = store.skeleton_format, store.classes
-        labels = [int(x) for x in store.labels]
-    else:
-        data = load_annotation_file(ann_file)
-        recorded, classes = data.get('skeleton_format'), data.get('classes')
-        labels = [int(a['label']) for a in data['annotations']]
-    if fmt is not None and is_spec_path(fmt):
-        fmt = osp.abspath(fmt)  # the steps run from the repository root
-    name = resolve_format(ann_file, fmt, recorded, '--format').name
-    return dict(format=fmt, format_name=name,
-                num_classes=len(classes) if classes else max(labels) + 1)
 
 
 def data_options(args, facts: Dict) -> Dict[str, object]:

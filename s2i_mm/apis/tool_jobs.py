@@ -41,7 +41,7 @@ from s2i_mm.fileio.atomic import atomic_path
 
 __all__ = [
     'Step', 'StepFailed', 'StepRunner', 'InProcessRunner', 'StepTime',
-    'make_runner', 'add_in_process_arg', 'tool', 'show',
+    'make_runner', 'add_in_process_arg', 'dataset_facts', 'tool', 'show',
     'cfg_options', 'data_options', 'schedule_options', 'warmup_fraction',
     'fit_schedule',
     'read_test_metrics', 'progress_columns', 'git_commit', 'repo_path',
@@ -436,3 +436,62 @@ def add_in_process_arg(parser) -> None:
         help="run each tool's main(argv) in this process, one step at a "
         'time, instead of a child process per step (saves the imports of '
         'every step; for short runs and tests)')
+
+
+def dataset_facts(ann_file: str, fmt: Optional[str] = None,
+                  splits: Sequence[str] = ()) -> Dict:
+    """What a job needs to know of a converted dataset before its steps.
+
+    The format is resolved as the dataset resolves it
+    (:func:`~s2i_mm.fileio.annotation.resolve_format`: a spec path the file
+    records is read from the file's folder).
+
+    Args:
+        ann_file (str): An annotation file or packed store.
+        fmt (str, optional): The format the user gave (name or spec path).
+        splits (Sequence[str]): Splits the job reads; each must exist.
+
+    Returns:
+        dict: ``format``: what the steps' datasets are given (``fmt``, a
+        spec path made absolute, or None: each dataset reads the file's
+        own record); ``format_ref``: a reference to the layout valid from
+        any folder (for models that take one, e.g. a GCN's graph);
+        ``format_name``, ``num_joints``, ``num_classes`` and
+        ``split_sizes``.
+
+    Raises:
+        SkeletonDataError: No format known, or an unknown / contradicting
+            one (the message names the file).
+        SystemExit: One ``error:`` line if a split is missing.
+    """
+    from s2i_mm.fileio.annotation import load_annotation_file, resolve_format
+    from s2i_mm.fileio.store import SkeletonStore, is_store
+    from s2i_mm.formats.format_reference import is_spec_path
+    if is_store(ann_file):
+        store = SkeletonStore(ann_file)
+        recorded, classes, split = (store.skeleton_format, store.classes,
+                                    store.split)
+        labels = [int(x) for x in store.labels]
+    else:
+        data = load_annotation_file(ann_file)
+        recorded, classes = data.get('skeleton_format'), data.get('classes')
+        split = data.get('split') or {}
+        labels = [int(a['label']) for a in data['annotations']]
+    missing = [s for s in splits if s not in split]
+    if missing:
+        raise SystemExit(f'error: {ann_file} has no split {missing[0]!r} '
+                         f'(it has {sorted(split)})')
+    if fmt is not None and is_spec_path(fmt):
+        fmt = osp.abspath(fmt)
+    layout = resolve_format(ann_file, fmt, recorded, '--format')
+    if fmt is not None:
+        ref = fmt
+    elif is_spec_path(recorded):  # checked inside the file's folder above
+        ref = osp.join(osp.dirname(osp.abspath(ann_file.rstrip('/'))),
+                       recorded)
+    else:
+        ref = recorded
+    return dict(format=fmt, format_ref=ref, format_name=layout.name,
+                num_joints=layout.num_joints,
+                num_classes=len(classes) if classes else max(labels) + 1,
+                split_sizes={s: len(split[s]) for s in splits})

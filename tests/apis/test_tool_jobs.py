@@ -17,6 +17,7 @@ from s2i_mm.apis.tool_jobs import (
     StepFailed,
     StepRunner,
     data_options,
+    dataset_facts,
     git_commit,
     read_test_metrics,
     repo_path,
@@ -189,3 +190,28 @@ def test_paths_data_options_and_json_of_a_job(tmp_path):
     write_json(str(out), {'top1': 75.0})
     assert json.loads(out.read_text()) == {'top1': 75.0}
     assert os.listdir(tmp_path) == ['results.json']  # no temporary left
+
+
+def test_dataset_facts_read_a_recorded_spec_beside_the_file(tmp_path,
+                                                            monkeypatch):
+    """A file recording its layout as a spec path beside it, read from
+    another folder: the steps' datasets are left to read the record
+    (``format`` None) and models get the spec by its absolute path."""
+    from mocap30_layout import mocap_annotations, write_yaml_spec
+    data = tmp_path / 'data'
+    data.mkdir()
+    write_yaml_spec(data / 'mocap30.yaml', 'mocap30_facts')
+    ann_file = mocap_annotations(data / 'set.pkl', recorded='mocap30.yaml')
+    elsewhere = tmp_path / 'elsewhere'
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    facts = dataset_facts(osp.relpath(ann_file), None, ('train', 'val'))
+    assert facts['format'] is None
+    assert facts['format_ref'] == str(data / 'mocap30.yaml')
+    assert facts['format_name'] == 'mocap30_facts'
+    assert facts['num_joints'] == 30
+    given = dataset_facts(ann_file, osp.relpath(data / 'mocap30.yaml'))
+    assert given['format'] == given['format_ref'] == str(
+        data / 'mocap30.yaml')
+    with pytest.raises(SystemExit, match="no split 'test'"):
+        dataset_facts(ann_file, None, ('train', 'test'))

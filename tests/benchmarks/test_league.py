@@ -165,7 +165,7 @@ def test_small_budget_is_the_same_for_every_set(league):
 
 
 def test_format_options_fit_each_family(league):
-    facts = dict(format='utd20', num_joints=20, num_classes=27)
+    facts = dict(format_ref='utd20', num_joints=20, num_classes=27)
     pre = league.PRETRAININGS['skeleton2vec'].config
     assert league.format_options('skeleton2vec', facts, pre, True) == {
         'model.backbone.num_joints': 20, 'model.neck.grid': '(4,20)'}
