@@ -4,6 +4,7 @@ import pytest
 import torch
 from mmpretrain.models.utils import resize_pos_embed
 
+from s2i_mm.models.heads import motion_image, patchify
 from s2i_mm.models.utils import build_grid_sincos_pos_embed
 from s2i_mm.registry import MODELS
 
@@ -240,3 +241,41 @@ def test_both_collate_functions_feed_the_model(mae_cfg):
     assert torch.allclose(losses[0], losses[1])
     with pytest.raises(ValueError, match='one view'):
         model.loss([torch.rand(2, 3, 32, 32)] * 2, None)
+
+
+def test_motion_target_is_the_row_to_row_change_of_the_image(mae_cfg):
+    cfg = mae_cfg((32, 32), 8)
+    cfg['head'].update(target='motion', norm_pix=False)
+    model = _build(cfg)
+    # rows are frames: a joint moving 0.5 per frame along x (channel 0)
+    rows = torch.arange(32.).view(1, 1, 32, 1) * 0.5
+    x = torch.cat([rows.expand(1, 1, 32, 32),
+                   torch.ones(1, 2, 32, 32)], dim=1)
+    target = model.head.construct_target(x)
+    motion = torch.zeros_like(x)
+    motion[:, 0] = 0.5
+    assert torch.allclose(target, patchify(motion, 8, 3))
+    # the loss is reconstruction of that target: a decoder predicting it
+    # exactly has zero loss, predicting the pixels does not
+    model.neck.forward = lambda latent, ids: target
+    assert model.loss(x, None)['loss'].item() == pytest.approx(0, abs=1e-6)
+    model.neck.forward = lambda latent, ids: patchify(x, 8, 3)
+    assert model.loss(x, None)['loss'].item() > 1
+
+
+def test_motion_target_reconstruction_is_denormalised(mae_cfg):
+    cfg = mae_cfg((32, 32), 8)
+    cfg['head']['target'] = 'motion'
+    model = _build(cfg)
+    x = torch.rand(1, 3, 32, 32).cumsum(dim=2)
+    target = model.head.construct_target(x)
+    model.neck.forward = lambda latent, ids: target
+    out = model.reconstruct(x)
+    assert torch.allclose(out['reconstruction'], motion_image(x), atol=1e-3)
+
+
+def test_unknown_target_is_refused(mae_cfg):
+    cfg = mae_cfg((32, 32), 8)
+    cfg['head']['target'] = 'depth'
+    with pytest.raises(ValueError, match="Unknown MAE target 'depth'"):
+        MODELS.build(cfg)

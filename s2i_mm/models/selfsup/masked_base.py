@@ -21,8 +21,8 @@ class S2IMaskedSelfSupervisor(BaseSelfSupervisor):
 
     The neck must have ``num_patches``, ``patch_resolution`` (or ``None``),
     ``embed_dim`` (the encoder width it reads) and a ``decoder_pred``
-    linear layer; the head ``patch_size``, ``in_channels``, ``norm_pix``
-    and ``construct_target``, as
+    linear layer; the head ``patch_size``, ``in_channels``, ``norm_pix``,
+    ``construct_target`` and ``target_image``, as
     :class:`~s2i_mm.models.heads.S2IMAEPretrainHead` has.
 
     Args:
@@ -109,12 +109,13 @@ class S2IMaskedSelfSupervisor(BaseSelfSupervisor):
 
         With ``norm_pix`` the patches are in the per-patch normalised space
         of the target; they are de-normalised with the mean and std of the
-        input's own patch at the same place (as MAE's visualisation does),
-        so a perfect prediction gives the input back.
+        target's own patch at the same place (as MAE's visualisation does),
+        so a perfect prediction gives the target image back (the input, or
+        its motion image with a motion target).
         """
         p, channels = self.head.patch_size, self.head.in_channels
         if self.head.norm_pix:
-            target = patchify(inputs, p, channels)
+            target = patchify(self.head.target_image(inputs), p, channels)
             mean = target.mean(dim=-1, keepdim=True)
             var = target.var(dim=-1, keepdim=True)
             patches = patches * (var + 1.e-6)**.5 + mean
