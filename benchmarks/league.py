@@ -13,12 +13,26 @@ config. The rows (``--rows``; the optional ones are not run by default):
 - S2I-MAE (``configs/s2i_mae_cpu/``): linear probe and fine-tuning of one
   MAE pretraining; a random-init probe; supervised from scratch, at its
   own budget and at the GCNs' iterations;
+- S2I-DiffMAE: the same probe and fine-tuning on the encoder of a DiffMAE
+  pretraining (the MAE one with DiffMAE's objective and decoder);
+- S2I three streams: MAE pretrainings and linear probes of the bone and
+  motion streams, the score fusion of the joint, bone and motion probes
+  (``tools/analysis/fuse_scores.py``), and one model with the three frozen
+  encoders and a learnt late-fusion head (trained at the probe budget);
 - the GCNs (``configs/gcn_cpu/``): ST-GCN and STGCN++ (joint), from
   scratch on the dataset's own graph; optional: STGCN++ bone and motion
-  and the three streams' score fusion (``tools/analysis/fuse_scores.py``,
-  equal weights: there is no held-out split to search them on);
+  and the three streams' score fusion;
 - the peers of ``projects/`` on sequences of the same data: Skeleton2vec
   and SkeletonMAE pretraining, each with the same linear probe.
+
+A score fusion weighs its streams equally, or, with ``--val-split``, with
+the weights of best top-1 on a held-out split (``fuse_scores.py
+--search``): the streams' models, trained on the train split, are also
+tested on the val split, the weights are searched on those dumps and
+applied to the test dumps. The search is honest only with a val split
+disjoint from the train split, e.g. ``--train-split xview_dev_train
+--val-split xview_dev_val --test-split xview_val``; a val split inside the
+train split gives optimistic weights (the streams have fit it).
 
 A budget (``--budget``) is an iteration count per role (pretraining,
 probe, fine-tuning, supervised, GCN), the same for every dataset; each

@@ -62,7 +62,8 @@ def test_every_row_through_the_tools(tmp_path, tiny_file, league):
     rows = list(league.ROW_KEYS)  # the optional ones too
     run = run_tool(
         SCRIPT, ann_file, '--train-split', 'dev_train', '--val-split',
-        'dev_val', '--test-split', 'val', '--work-dir', work, '--batch-size', BATCH, '--in-process',
+        'dev_val', '--test-split', 'val', '--work-dir', work,
+        '--batch-size', BATCH, '--in-process',
         '--test-clips', 1,
         '--iters', 'pretrain=3', 'probe=2', 'finetune=2', 'supervised=5',
         'gcn=2', '--rows', *rows)
