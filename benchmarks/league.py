@@ -176,9 +176,6 @@ PRETRAININGS = {
                     'skeletonmae'),
     )
 }
-#: the S2I stream rows (bone and motion probes, their fusions) run without
-#: ``--rows``
-STREAMS_BY_DEFAULT = True
 NO_INIT = {'model.backbone.init_cfg': None}
 PROBE = S2I + 'vit-w128-p8_linear-1xb64-50e_s2i32-cpu.py'
 FINETUNE = S2I + 'vit-w128-p8_ft-1xb64-100e_s2i32-cpu.py'
@@ -194,18 +191,17 @@ ROWS = [
         'finetune', pretrain='s2i_diffmae'),
     Row('s2i_mae_bone_probe', 'S2I-MAE bone, linear probe', 's2i',
         S2I + 'vit-w128-p8_linear-1xb64-bone-50e_s2i32-cpu.py', 'probe',
-        pretrain='s2i_mae_bone', default=STREAMS_BY_DEFAULT),
+        pretrain='s2i_mae_bone'),
     Row('s2i_mae_motion_probe', 'S2I-MAE motion, linear probe', 's2i',
         S2I + 'vit-w128-p8_linear-1xb64-motion-50e_s2i32-cpu.py', 'probe',
-        pretrain='s2i_mae_motion', default=STREAMS_BY_DEFAULT),
+        pretrain='s2i_mae_motion'),
     Row('s2i_3s_fusion', 'S2I-MAE joint + bone + motion probes, score '
-        'fusion', 's2i', fuse=S2I_STREAMS, default=STREAMS_BY_DEFAULT),
+        'fusion', 's2i', fuse=S2I_STREAMS),
     Row('s2i_3s_late_fusion', 'S2I-MAE three streams, one model, '
         'late-fusion head (linear probe)', 's2i',
         S2I + 'vit-w128-p8_linear-1xb64-3stream-50e_s2i32-cpu.py', 'probe',
         stream_pretrains=dict(j='s2i_mae', m='s2i_mae_motion',
-                              b='s2i_mae_bone'),
-        default=STREAMS_BY_DEFAULT),
+                              b='s2i_mae_bone')),
     Row('s2i_random_probe', 'S2I ViT random init, linear probe', 's2i',
         PROBE, 'probe', options=NO_INIT),
     Row('s2i_supervised', 'S2I ViT, supervised from scratch', 's2i',
@@ -649,6 +645,17 @@ def _rounded(entry: Dict) -> Dict:
 COLUMNS = (('top1', 'top-1'), ('top5', 'top-5'), ('mean1', 'mean class'))
 
 
+def title_cell(entry: Dict) -> str:
+    """A row's name in the table; a fusion's with its weights and where
+    they were searched."""
+    if 'weights' not in entry:
+        return entry['title']
+    weights = ' : '.join(f'{w:g}' for w in entry['weights'])
+    where = entry['weights_searched_on']
+    return (f'{entry["title"]} (weights {weights}' +
+            (f', searched on {where})' if where else ')'))
+
+
 def table_rows(results: Dict) -> List[List[str]]:
     """Cells of the league table, one list per row."""
     rows = []
@@ -663,7 +670,7 @@ def table_rows(results: Dict) -> List[List[str]]:
         params = f'{r["params"]:,}'
         if r['trainable_params'] != r['params']:
             params += f' ({r["trainable_params"]:,} trained)'
-        rows.append([r['title'], *(f'{r[k]:.2f}' for k, _ in COLUMNS),
+        rows.append([title_cell(r), *(f'{r[k]:.2f}' for k, _ in COLUMNS),
                      iters, params, wall, cpu])
     return rows
 

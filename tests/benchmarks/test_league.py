@@ -77,7 +77,7 @@ def test_every_row_through_the_tools(tmp_path, tiny_file, league):
     assert list(results) == rows  # every row, in the table's order
     table = (work / 'league.md').read_text()
     for key, row in results.items():
-        assert f'| {row["title"]} | {row["top1"]:.2f} |' in table
+        assert f'| {league.title_cell(row)} | {row["top1"]:.2f} |' in table
         if league.ROW_BY_KEY[key].fuse:
             continue
         # the figures are those tools/test.py logged for that row
@@ -200,6 +200,8 @@ def test_every_row_through_the_tools(tmp_path, tiny_file, league):
         weights, searched = search_weights(val, 'prob', 0.1)
         assert fused['weights'] == results[key]['weights'] == list(weights)
         assert results[key]['weights_searched_on'] == 'dev_val'
+        text = ' : '.join(f'{w:g}' for w in weights)
+        assert f'(weights {text}, searched on dev_val) |' in table
         on_val = fuse_scores([d.scores for d in val], weights, 'prob')
         assert fused['searched_on']['top1'] == score_metrics(
             on_val, val[0].labels)['top1'] == searched['top1']
@@ -310,3 +312,13 @@ def test_val_split_is_not_the_test_split(league, capsys):
         league.parse_args(['x.pkl', '--train-split', 'a', '--test-split',
                            'b', '--val-split', 'b'])
     assert '--val-split must differ' in capsys.readouterr().err
+
+
+def test_fusion_title_shows_its_weights(league):
+    entry = dict(title='fusion', weights=[1., 1., 1.],
+                 weights_searched_on=None)
+    assert league.title_cell(entry) == 'fusion (weights 1 : 1 : 1)'
+    entry.update(weights=[0.2, 0.5, 0.3], weights_searched_on='dev_val')
+    assert league.title_cell(entry) == (
+        'fusion (weights 0.2 : 0.5 : 0.3, searched on dev_val)')
+    assert league.title_cell(dict(title='probe')) == 'probe'
