@@ -322,3 +322,12 @@ def test_fusion_title_shows_its_weights(league):
     assert league.title_cell(entry) == (
         'fusion (weights 0.2 : 0.5 : 0.3, searched on dev_val)')
     assert league.title_cell(dict(title='probe')) == 'probe'
+
+
+def test_s2i_rows_run_by_default(league):
+    args = league.parse_args(['x.pkl', '--train-split', 'a',
+                              '--test-split', 'b'])
+    assert {'s2i_diffmae_probe', 's2i_diffmae_finetune',
+            's2i_mae_bone_probe', 's2i_mae_motion_probe', 's2i_3s_fusion',
+            's2i_3s_late_fusion'} <= set(args.rows)
+    assert 'stgcnpp_3s' not in args.rows
