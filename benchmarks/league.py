@@ -13,12 +13,26 @@ config. The rows (``--rows``; the optional ones are not run by default):
 - S2I-MAE (``configs/s2i_mae_cpu/``): linear probe and fine-tuning of one
   MAE pretraining; a random-init probe; supervised from scratch, at its
   own budget and at the GCNs' iterations;
+- S2I-DiffMAE: the same probe and fine-tuning on the encoder of a DiffMAE
+  pretraining (the MAE one with DiffMAE's objective and decoder);
+- S2I three streams: MAE pretrainings and linear probes of the bone and
+  motion streams, the score fusion of the joint, bone and motion probes
+  (``tools/analysis/fuse_scores.py``), and one model with the three frozen
+  encoders and a learnt late-fusion head (trained at the probe budget);
 - the GCNs (``configs/gcn_cpu/``): ST-GCN and STGCN++ (joint), from
   scratch on the dataset's own graph; optional: STGCN++ bone and motion
-  and the three streams' score fusion (``tools/analysis/fuse_scores.py``,
-  equal weights: there is no held-out split to search them on);
+  and the three streams' score fusion;
 - the peers of ``projects/`` on sequences of the same data: Skeleton2vec
   and SkeletonMAE pretraining, each with the same linear probe.
+
+A score fusion weighs its streams equally, or, with ``--val-split``, with
+the weights of best top-1 on a held-out split (``fuse_scores.py
+--search``): the streams' models, trained on the train split, are also
+tested on the val split, the weights are searched on those dumps and
+applied to the test dumps. The search is honest only with a val split
+disjoint from the train split, e.g. ``--train-split xview_dev_train
+--val-split xview_dev_val --test-split xview_val``; a val split inside the
+train split gives optimistic weights (the streams have fit it).
 
 A budget (``--budget``) is an iteration count per role (pretraining,
 probe, fine-tuning, supervised, GCN), the same for every dataset; each
@@ -116,6 +130,9 @@ class Row:
         config (str): Training config (none for a fusion row).
         budget (str): Key of :data:`BUDGETS` giving its iterations.
         pretrain (str, optional): Key of the pretraining it starts from.
+        stream_pretrains (dict): For a multi-stream model, its streams
+            (``model.streams`` keys) -> the key of the pretraining each
+            stream's encoder starts from.
         options (dict): Its own ``--cfg-options``.
         fuse (list[str]): For a score-fusion row, the rows it fuses.
         default (bool): Run without ``--rows``.
@@ -126,15 +143,31 @@ class Row:
     config: Optional[str] = None
     budget: str = 'supervised'
     pretrain: Optional[str] = None
+    stream_pretrains: Dict[str, str] = field(default_factory=dict)
     options: Dict[str, object] = field(default_factory=dict)
     fuse: List[str] = field(default_factory=list)
     default: bool = True
+
+    @property
+    def pretrainings(self) -> List[str]:
+        """Keys of the pretrainings it starts from."""
+        return [self.pretrain] if self.pretrain else list(
+            self.stream_pretrains.values())
 
 
 PRETRAININGS = {
     p.key: p for p in (
         Pretraining('s2i_mae', 'S2I-MAE',
                     S2I + 'mae_vit-w128-p8_1xb64-300e_s2i32-cpu.py', 's2i'),
+        Pretraining('s2i_diffmae', 'S2I-DiffMAE',
+                    S2I + 'diffmae_vit-w128-p8_1xb64-300e_s2i32-cpu.py',
+                    's2i'),
+        Pretraining('s2i_mae_bone', 'S2I-MAE bone',
+                    S2I + 'mae_vit-w128-p8_1xb64-bone-300e_s2i32-cpu.py',
+                    's2i'),
+        Pretraining('s2i_mae_motion', 'S2I-MAE motion',
+                    S2I + 'mae_vit-w128-p8_1xb64-motion-300e_s2i32-cpu.py',
+                    's2i'),
         Pretraining('skeleton2vec', 'Skeleton2vec',
                     S2V + 'skeleton2vec_skt-w128-l4_1xb64-300e_seq32-cpu.py',
                     'skeleton2vec'),
@@ -144,16 +177,33 @@ PRETRAININGS = {
     )
 }
 NO_INIT = {'model.backbone.init_cfg': None}
+PROBE = S2I + 'vit-w128-p8_linear-1xb64-50e_s2i32-cpu.py'
+FINETUNE = S2I + 'vit-w128-p8_ft-1xb64-100e_s2i32-cpu.py'
+S2I_STREAMS = ['s2i_mae_probe', 's2i_mae_bone_probe', 's2i_mae_motion_probe']
 ROWS = [
-    Row('s2i_mae_probe', 'S2I-MAE, linear probe', 's2i',
-        S2I + 'vit-w128-p8_linear-1xb64-50e_s2i32-cpu.py', 'probe',
+    Row('s2i_mae_probe', 'S2I-MAE, linear probe', 's2i', PROBE, 'probe',
         pretrain='s2i_mae'),
-    Row('s2i_mae_finetune', 'S2I-MAE, fine-tuned', 's2i',
-        S2I + 'vit-w128-p8_ft-1xb64-100e_s2i32-cpu.py', 'finetune',
-        pretrain='s2i_mae'),
+    Row('s2i_mae_finetune', 'S2I-MAE, fine-tuned', 's2i', FINETUNE,
+        'finetune', pretrain='s2i_mae'),
+    Row('s2i_diffmae_probe', 'S2I-DiffMAE, linear probe', 's2i', PROBE,
+        'probe', pretrain='s2i_diffmae'),
+    Row('s2i_diffmae_finetune', 'S2I-DiffMAE, fine-tuned', 's2i', FINETUNE,
+        'finetune', pretrain='s2i_diffmae'),
+    Row('s2i_mae_bone_probe', 'S2I-MAE bone, linear probe', 's2i',
+        S2I + 'vit-w128-p8_linear-1xb64-bone-50e_s2i32-cpu.py', 'probe',
+        pretrain='s2i_mae_bone'),
+    Row('s2i_mae_motion_probe', 'S2I-MAE motion, linear probe', 's2i',
+        S2I + 'vit-w128-p8_linear-1xb64-motion-50e_s2i32-cpu.py', 'probe',
+        pretrain='s2i_mae_motion'),
+    Row('s2i_3s_fusion', 'S2I-MAE joint + bone + motion probes, score '
+        'fusion', 's2i', fuse=S2I_STREAMS),
+    Row('s2i_3s_late_fusion', 'S2I-MAE three streams, one model, '
+        'late-fusion head (linear probe)', 's2i',
+        S2I + 'vit-w128-p8_linear-1xb64-3stream-50e_s2i32-cpu.py', 'probe',
+        stream_pretrains=dict(j='s2i_mae', m='s2i_mae_motion',
+                              b='s2i_mae_bone')),
     Row('s2i_random_probe', 'S2I ViT random init, linear probe', 's2i',
-        S2I + 'vit-w128-p8_linear-1xb64-50e_s2i32-cpu.py', 'probe',
-        options=NO_INIT),
+        PROBE, 'probe', options=NO_INIT),
     Row('s2i_supervised', 'S2I ViT, supervised from scratch', 's2i',
         S2I + 'vit-w128-p8_scratch-1xb64-100e_s2i32-cpu.py', 'supervised'),
     Row('s2i_supervised_gcn', 'S2I ViT, supervised, GCN iterations', 's2i',
@@ -177,6 +227,7 @@ ROWS = [
         pretrain='skeletonmae'),
 ]
 ROW_KEYS = [r.key for r in ROWS]
+ROW_BY_KEY = {r.key: r for r in ROWS}
 
 
 def parse_args(argv=None):
@@ -187,6 +238,12 @@ def parse_args(argv=None):
     parser.add_argument('ann_file', help='annotation .pkl or packed store')
     parser.add_argument('--train-split', required=True)
     parser.add_argument('--test-split', required=True)
+    parser.add_argument(
+        '--val-split', default=None,
+        help='held-out split on which the score-fusion rows search their '
+        'weights (their streams, trained on --train-split, are also tested '
+        'on it); disjoint from --train-split for an honest search. '
+        'Default: equal weights')
     parser.add_argument(
         '--format', default=None,
         help='skeleton format (name or spec file); default: the one the '
@@ -236,6 +293,9 @@ def parse_args(argv=None):
         parser.error('need --batch-size >= 2, --lanes >= 1, --threads >= 1')
     if args.test_clips is not None and args.test_clips < 1:
         parser.error('--test-clips must be >= 1')
+    if args.val_split is not None and args.val_split == args.test_split:
+        parser.error('--val-split must differ from --test-split: weights '
+                     'searched on the test split are no result')
     return args
 
 
@@ -351,24 +411,10 @@ class League:
         self.train_samples = facts['split_sizes'][args.train_split]
         self.plan: Dict[str, Dict] = {}
         self.pretrain_plan: Dict[str, Dict] = {}
-        self.groups: List[List[Step]] = []
         rows = [r for r in ROWS if r.key in args.rows]
-        for key, pre in PRETRAININGS.items():
-            mine = [r for r in rows if r.pretrain == key]
-            if mine:
-                self.groups.append(
-                    [self._pretrain(pre)] +
-                    [s for r in mine for s in self._row(r)])
-        fusions = [r for r in rows if r.fuse]
-        streams = {k for r in fusions for k in r.fuse}
-        stream_steps = [s for r in rows if r.key in streams
-                        for s in self._row(r)]
-        if fusions:
-            self.groups.append(
-                stream_steps + [self._fusion(r) for r in fusions])
-        for row in rows:
-            if not row.pretrain and not row.fuse and row.key not in streams:
-                self.groups.append(self._row(row))
+        #: the rows whose scores a fusion row fuses
+        self.streams = {k for r in rows for k in r.fuse}
+        self.groups = [self._group(keys) for keys in dependent_sets(rows)]
         self.groups.sort(key=len, reverse=True)
         self.count_step = Step(
             'count parameters',
@@ -377,6 +423,15 @@ class League:
                    for r in rows if not r.fuse), '--out',
                  osp.join(self.work, 'parameters.json')),
             self._log('count_parameters'))
+
+    def _group(self, keys: set) -> List[Step]:
+        """The steps of the pretrainings and rows named in ``keys``, in
+        the order they need: pretrainings, rows, fusions."""
+        steps = [self._pretrain(p) for k, p in PRETRAININGS.items()
+                 if k in keys]
+        rows = [r for r in ROWS if r.key in keys]
+        steps += [s for r in rows if not r.fuse for s in self._row(r)]
+        return steps + [self._fusion(r) for r in rows if r.fuse]
 
     def _log(self, name):
         return osp.join(self.work, 'logs', f'{name}.log')
@@ -408,6 +463,9 @@ class League:
         if row.pretrain:
             extra['model.backbone.init_cfg.checkpoint'] = \
                 self.pretrain_plan[row.pretrain]['checkpoint']
+        for stream, key in row.stream_pretrains.items():
+            extra[f'model.streams.{stream}.backbone.init_cfg.checkpoint'] = \
+                self.pretrain_plan[key]['checkpoint']
         common = {**data_options(self.args, self.facts),
                   **format_options(row.family, self.facts, row.config),
                   **clip_options(row.config, self.args.test_clips),
@@ -423,7 +481,7 @@ class League:
         # the run's config as the tools saw it, for count_parameters.py
         self.plan[row.key]['saved_config'] = osp.join(
             train_dir, osp.basename(row.config))
-        return [
+        steps = [
             Step(f'{row.key}: train',
                  tool('tools/train.py', row.config, '--work-dir', train_dir,
                       '--seed', self.args.seed, *train),
@@ -433,14 +491,33 @@ class League:
                       test_dir, '--dump', dump, *test),
                  self._log(f'test_{row.key}')),
         ]
+        if self.args.val_split and row.key in self.streams:
+            # the same model's scores on the held-out split, for the
+            # fusion's weight search
+            val_dir = osp.join(self.work, f'val_{row.key}')
+            val_dump = osp.join(val_dir, 'scores.pkl')
+            self.plan[row.key].update(val_dir=val_dir, val_dump=val_dump)
+            val = cfg_options({
+                **common,
+                'test_dataloader.dataset.split': self.args.val_split})
+            steps.append(
+                Step(f'{row.key}: test on val',
+                     tool('tools/test.py', row.config, ckpt, '--work-dir',
+                          val_dir, '--dump', val_dump, *val),
+                     self._log(f'val_{row.key}')))
+        return steps
 
     def _fusion(self, row: Row) -> Step:
         dumps = [self.plan[k]['dump'] for k in row.fuse]
+        weights = []  # equal
+        if self.args.val_split:
+            weights = ['--search',
+                       *(self.plan[k]['val_dump'] for k in row.fuse)]
         self.plan[row.key] = dict(fuse=row.fuse,
                                   log=self._log(row.key))
         return Step(f'{row.key}: fuse',
-                    tool('tools/analysis/fuse_scores.py', *dumps, '--names',
-                         *row.fuse),
+                    tool('tools/analysis/fuse_scores.py', *dumps, *weights,
+                         '--names', *row.fuse),
                     self._log(row.key))
 
     def lanes(self) -> List[List[Step]]:
@@ -449,6 +526,21 @@ class League:
         for i, group in enumerate(self.groups):
             lanes[i % len(lanes)].extend(group)
         return lanes
+
+
+def dependent_sets(rows: List[Row]) -> List[set]:
+    """The rows that must run in order, as sets of row and pretraining
+    keys: rows starting from a common pretraining, a fusion and its
+    streams, and whatever these join (ROWS order)."""
+    sets: List[set] = []
+    for row in rows:
+        keys = {row.key, *row.pretrainings, *row.fuse}
+        joined = [s for s in sets if s & keys]
+        for other in joined:
+            keys |= other
+            sets.remove(other)
+        sets.append(keys)
+    return sets
 
 
 def copy_configs(league: League) -> None:
@@ -463,16 +555,35 @@ def copy_configs(league: League) -> None:
                             osp.join(folder, f'{key}.py'))
 
 
-def fusion_metrics(log: str) -> Dict[str, float]:
-    """Top-1 / top-5 / mean class accuracy (%) of the fusion, from the JSON
-    line ``fuse_scores.py`` printed last."""
+def fusion_record(log: str) -> Dict:
+    """The JSON line ``fuse_scores.py`` printed last (weights, streams,
+    fusion)."""
     with open(log) as f:
         lines = [line for line in f if line.startswith('{')]
     if not lines:
         raise StepFailed(f'no fusion JSON in {log}')
-    fused = json.loads(lines[-1])['fusion']
+    return json.loads(lines[-1])
+
+
+def fusion_metrics(record: Dict) -> Dict[str, float]:
+    """Top-1 / top-5 / mean class accuracy (%) of a fusion record."""
+    fused = record['fusion']
     return {'acc/top1': fused['top1'], 'acc/top5': fused['top5'],
             'acc/mean1': fused['mean_class']}
+
+
+def pretrain_entry(league: League, keys: List[str], times: Dict) -> Dict:
+    """The pretrainings ``keys`` a row starts from (each once): their keys
+    joined by ``+``, and their iterations, wall and CPU seconds summed."""
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        return {}
+    spent = [times[f'{k}: pretrain'] for k in keys]
+    return dict(
+        pretrain='+'.join(keys),
+        pretrain_iters=sum(league.pretrain_plan[k]['iters'] for k in keys),
+        pretrain_wall_s=sum(t.wall for t in spent),
+        pretrain_cpu_s=sum(t.cpu for t in spent))
 
 
 def collect(league: League, times: Dict) -> Dict[str, Dict]:
@@ -485,16 +596,26 @@ def collect(league: League, times: Dict) -> Dict[str, Dict]:
             continue
         plan = league.plan[row.key]
         if row.fuse:
-            metrics = fusion_metrics(plan['log'])
+            record = fusion_record(plan['log'])
+            metrics = fusion_metrics(record)
             parts = [results[k] for k in row.fuse]
+            # the fusion, and the streams' tests on the val split if any
+            extra = [times[f'{row.key}: fuse']] + [
+                times[f'{k}: test on val'] for k in row.fuse
+                if f'{k}: test on val' in times]
             entry = dict(
                 iters=sum(p['iters'] for p in parts),
                 params=sum(p['params'] for p in parts),
                 trainable_params=sum(p['trainable_params'] for p in parts),
                 wall_s=sum(p['wall_s'] for p in parts) +
-                times[f'{row.key}: fuse'].wall,
+                sum(t.wall for t in extra),
                 cpu_s=sum(p['cpu_s'] for p in parts) +
-                times[f'{row.key}: fuse'].cpu)
+                sum(t.cpu for t in extra),
+                weights=record['weights'],
+                weights_searched_on=league.args.val_split)
+            entry.update(pretrain_entry(
+                league, [p for k in row.fuse
+                         for p in ROW_BY_KEY[k].pretrainings], times))
         else:
             metrics = read_test_metrics(plan['test_dir'])
             steps = [times[f'{row.key}: train'], times[f'{row.key}: test']]
@@ -509,13 +630,7 @@ def collect(league: League, times: Dict) -> Dict[str, Dict]:
                 train_ms_per_sample=1000 * steps[0].cpu / (
                     plan['iters'] * league.args.batch_size),
                 config=plan['config'])
-            if row.pretrain:
-                pre = league.pretrain_plan[row.pretrain]
-                pre_time = times[f'{row.pretrain}: pretrain']
-                entry.update(pretrain=row.pretrain,
-                             pretrain_iters=pre['iters'],
-                             pretrain_wall_s=pre_time.wall,
-                             pretrain_cpu_s=pre_time.cpu)
+            entry.update(pretrain_entry(league, row.pretrainings, times))
         entry.update({k.split('/')[1]: v for k, v in metrics.items()})
         entry['title'] = row.title
         results[row.key] = _rounded(entry)
@@ -528,6 +643,17 @@ def _rounded(entry: Dict) -> Dict:
 
 
 COLUMNS = (('top1', 'top-1'), ('top5', 'top-5'), ('mean1', 'mean class'))
+
+
+def title_cell(entry: Dict) -> str:
+    """A row's name in the table; a fusion's with its weights and where
+    they were searched."""
+    if 'weights' not in entry:
+        return entry['title']
+    weights = ' : '.join(f'{w:g}' for w in entry['weights'])
+    where = entry['weights_searched_on']
+    return (f'{entry["title"]} (weights {weights}' +
+            (f', searched on {where})' if where else ')'))
 
 
 def table_rows(results: Dict) -> List[List[str]]:
@@ -544,7 +670,7 @@ def table_rows(results: Dict) -> List[List[str]]:
         params = f'{r["params"]:,}'
         if r['trainable_params'] != r['params']:
             params += f' ({r["trainable_params"]:,} trained)'
-        rows.append([r['title'], *(f'{r[k]:.2f}' for k, _ in COLUMNS),
+        rows.append([title_cell(r), *(f'{r[k]:.2f}' for k, _ in COLUMNS),
                      iters, params, wall, cpu])
     return rows
 
@@ -574,8 +700,9 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     start = time.perf_counter()
     console = Console()
-    facts = dataset_facts(args.ann_file, args.format,
-                          (args.train_split, args.test_split))
+    splits = (args.train_split, args.test_split) + (
+        (args.val_split, ) if args.val_split else ())
+    facts = dataset_facts(args.ann_file, args.format, splits)
     args.ann_file = osp.abspath(args.ann_file)
     os.chdir(REPO)  # the steps' config paths are relative to the repo
     args.work_dir = repo_path(args.work_dir, REPO)
@@ -603,11 +730,14 @@ def main(argv=None) -> int:
              f'{args.train_split} -> {args.test_split}, budget '
              f'{args.budget} (iterations of batch {args.batch_size}: '
              + ', '.join(f'{k} {v}' for k, v in plan.items()) +
-             f'; {args.test_clips or 10} test clips)')
+             f'; {args.test_clips or 10} test clips' +
+             (f'; fusion weights searched on {args.val_split}'
+              if args.val_split else '') + ')')
     console.print(rich_table(results, title))
     summary = {
         'ann_file': osp.abspath(args.ann_file),
         'train_split': args.train_split, 'test_split': args.test_split,
+        'val_split': args.val_split,
         'format': facts['format_name'], 'num_classes': facts['num_classes'],
         'split_sizes': facts['split_sizes'],
         'budget': args.budget, 'iters': plan,

@@ -55,8 +55,12 @@ vit_arch = dict(
 # NW-UCLA); with per-sample min-max scaling a per-axis scaling would be
 # undone, so there is none.
 augment = dict(type='RandomSkeletonAffine', rotate=(60, 60, 0), shear=0.3)
+# the stream: 'j' (joint); a stream config takes the pipelines of its
+# stream from `stream_pipelines` (below), as with ../../_base_/datasets/
+# s2i_skeleton.py, whose `stream_pipelines` are of its own pipelines
+modality = 'j'
 to_image = [
-    dict(type='SkeletonModality', modalities='j'),
+    dict(type='SkeletonModality', modalities=modality),
     dict(type='S2IEncode', size=input_size),
     dict(type='mmpretrain.PackInputs', meta_keys=('sample_idx', 'frame_dir')),
 ]
@@ -72,6 +76,25 @@ test_pipeline = [
     dict(type='PoseDecode'),
     *to_image,
 ]
+# the pipelines above with the modality step of each stream: 'b' (bone),
+# 'm' (motion), 'jmb' (the three streams' images stacked along the
+# channels, for MultiStreamS2IClassifier); a stream config:
+#     modality = 'b'
+#     train_dataloader = dict(
+#         dataset=dict(pipeline=_base_.stream_pipelines.b.train))
+stream_pipelines = {
+    key: {
+        split: [
+            dict(step, modalities=stream)
+            if step['type'] == 'SkeletonModality' else step
+            for step in pipeline
+        ]
+        for split, pipeline in (('train', train_pipeline),
+                                ('test', test_pipeline))
+    }
+    for key, stream in (('j', 'j'), ('b', 'b'), ('m', 'm'),
+                        ('jmb', ('j', 'm', 'b')))
+}
 # the data is prepared in the main process: on 2 cores the two runs of
 # benchmarks/real_data.py already use both
 loader = dict(batch_size=64, num_workers=0, persistent_workers=False)
