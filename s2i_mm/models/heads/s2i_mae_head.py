@@ -3,7 +3,7 @@
 ``target='motion'`` reconstructs the masked patches of the motion image
 (row-to-row difference of the S2I image, rows being frames) from the
 visible joint patches, in the spirit of MAMP; why and how it was measured:
-docs/benchmarks.md, "Universal pretraining on real data (dev-val)".
+docs/benchmarks.md, "Ablations on the three dev sets".
 """
 from typing import Optional, Sequence
 
