@@ -7,9 +7,8 @@ docs/benchmarks.md, "Ablations on the three dev sets".
 """
 from typing import Optional, Sequence
 
-import torch.nn.functional as F
-
 import torch
+import torch.nn.functional as F
 from mmpretrain.models import MAEPretrainHead
 
 from s2i_mm.registry import MODELS
