@@ -23,7 +23,8 @@ config. The rows (``--rows``; the optional ones are not run by default):
   scratch on the dataset's own graph; optional: STGCN++ bone and motion
   and the three streams' score fusion;
 - the peers of ``projects/`` on sequences of the same data: Skeleton2vec
-  and SkeletonMAE pretraining, each with the same linear probe.
+  and SkeletonMAE pretraining, each with the same linear probe, and the
+  probe of each peer's randomly initialised encoder.
 
 A score fusion weighs its streams equally, or, with ``--val-split``, with
 the weights of best top-1 on a held-out split (``fuse_scores.py
@@ -225,6 +226,13 @@ ROWS = [
     Row('skeletonmae_probe', 'SkeletonMAE, linear probe', 'skeletonmae',
         SMAE + 'gin-w128-l3_linear-1xb64-50e_seq32-cpu.py', 'probe',
         pretrain='skeletonmae'),
+    # each peer's gain over its own random init, as s2i_random_probe's
+    Row('skeleton2vec_random_probe', 'Skeleton2vec random init, linear probe',
+        'skeleton2vec', S2V + 'skt-w128-l4_linear-1xb64-50e_seq32-cpu.py',
+        'probe', options=NO_INIT),
+    Row('skeletonmae_random_probe', 'SkeletonMAE random init, linear probe',
+        'skeletonmae', SMAE + 'gin-w128-l3_linear-1xb64-50e_seq32-cpu.py',
+        'probe', options=NO_INIT),
 ]
 ROW_KEYS = [r.key for r in ROWS]
 ROW_BY_KEY = {r.key: r for r in ROWS}

@@ -150,7 +150,8 @@ def test_every_row_through_the_tools(tmp_path, tiny_file, league):
     late = results['s2i_3s_late_fusion']
     assert late['pretrain'] == 's2i_mae+s2i_mae_motion+s2i_mae_bone'
     assert late['pretrain_iters'] == 3 * pretrain_iters
-    for key in ('s2i_random_probe', 's2i_supervised', 'stgcnpp'):
+    for key in ('s2i_random_probe', 's2i_supervised', 'stgcnpp',
+                'skeleton2vec_random_probe', 'skeletonmae_random_probe'):
         assert 'Loads checkpoint' not in (work / 'logs' /
                                           f'{key}.log').read_text()
         assert 'pretrain' not in results[key]
