@@ -2,8 +2,8 @@
 with exit status 1, before mmengine prints the config; ``--debug`` (or
 ``S2I_MM_DEBUG=1``) shows the traceback. ``tools/test.py`` and the demo
 refuse a checkpoint that is not the model's, and name a corrupt one."""
-import os
 import os.path as osp
+import random
 
 import pytest
 import torch
@@ -58,7 +58,9 @@ def checkpoints(tmp_path_factory):
     whole = open(files['classifier'], 'rb').read()
     for name, content in (('empty', b''), ('truncated', whole[:len(whole)
                                                                 // 2]),
-                          ('random', os.urandom(4096))):
+                          # seeded: these bytes made torch's weights-only
+                          # unpickler raise IndexError (26 of 400 seeds)
+                          ('random', random.Random(2).randbytes(4096))):
         files[name] = str(root / f'{name}.pth')
         with open(files[name], 'wb') as f:
             f.write(content)
