@@ -180,6 +180,8 @@ PRETRAININGS = {
 NO_INIT = {'model.backbone.init_cfg': None}
 PROBE = S2I + 'vit-w128-p8_linear-1xb64-50e_s2i32-cpu.py'
 FINETUNE = S2I + 'vit-w128-p8_ft-1xb64-100e_s2i32-cpu.py'
+S2V_PROBE = S2V + 'skt-w128-l4_linear-1xb64-50e_seq32-cpu.py'
+SMAE_PROBE = SMAE + 'gin-w128-l3_linear-1xb64-50e_seq32-cpu.py'
 S2I_STREAMS = ['s2i_mae_probe', 's2i_mae_bone_probe', 's2i_mae_motion_probe']
 ROWS = [
     Row('s2i_mae_probe', 'S2I-MAE, linear probe', 's2i', PROBE, 'probe',
@@ -221,18 +223,14 @@ ROWS = [
     Row('stgcnpp_3s', 'STGCN++ joint + bone + motion, score fusion', 'gcn',
         fuse=['stgcnpp', 'stgcnpp_bone', 'stgcnpp_motion'], default=False),
     Row('skeleton2vec_probe', 'Skeleton2vec, linear probe', 'skeleton2vec',
-        S2V + 'skt-w128-l4_linear-1xb64-50e_seq32-cpu.py', 'probe',
-        pretrain='skeleton2vec'),
+        S2V_PROBE, 'probe', pretrain='skeleton2vec'),
     Row('skeletonmae_probe', 'SkeletonMAE, linear probe', 'skeletonmae',
-        SMAE + 'gin-w128-l3_linear-1xb64-50e_seq32-cpu.py', 'probe',
-        pretrain='skeletonmae'),
+        SMAE_PROBE, 'probe', pretrain='skeletonmae'),
     # each peer's gain over its own random init, as s2i_random_probe's
     Row('skeleton2vec_random_probe', 'Skeleton2vec random init, linear probe',
-        'skeleton2vec', S2V + 'skt-w128-l4_linear-1xb64-50e_seq32-cpu.py',
-        'probe', options=NO_INIT),
+        'skeleton2vec', S2V_PROBE, 'probe', options=NO_INIT),
     Row('skeletonmae_random_probe', 'SkeletonMAE random init, linear probe',
-        'skeletonmae', SMAE + 'gin-w128-l3_linear-1xb64-50e_seq32-cpu.py',
-        'probe', options=NO_INIT),
+        'skeletonmae', SMAE_PROBE, 'probe', options=NO_INIT),
 ]
 ROW_KEYS = [r.key for r in ROWS]
 ROW_BY_KEY = {r.key: r for r in ROWS}
